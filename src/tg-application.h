@@ -1,0 +1,24 @@
+/* tg-application.h: the AdwApplication; owns the core objects and wires them to the UI. */
+#pragma once
+
+#include <adwaita.h>
+
+#include "tg-catalog.h"
+#include "tg-db.h"
+#include "tg-secret-store.h"
+
+G_BEGIN_DECLS
+
+#define TG_TYPE_APPLICATION (tg_application_get_type ())
+G_DECLARE_FINAL_TYPE (TgApplication, tg_application, TG, APPLICATION, AdwApplication)
+
+TgApplication *tg_application_new               (void);
+
+/* NULL when the store could not be opened; tg_application_get_startup_error() says why. */
+TgDb          *tg_application_get_db            (TgApplication *self);
+TgCatalog     *tg_application_get_catalog       (TgApplication *self);
+TgSecretStore *tg_application_get_secret_store  (TgApplication *self);
+/* The first error met while opening the store or catalogue, for the window to show; NULL if none. */
+const GError  *tg_application_get_startup_error (TgApplication *self);
+
+G_END_DECLS
