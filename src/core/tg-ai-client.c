@@ -1,0 +1,1059 @@
+/* tg-ai-client.c: the request path.
+ *
+ * One GTask per request walks: resolve provider and model → fetch the key →
+ * attempt (send, read, parse) → record the attempt → retry after a backoff or
+ * finish. Every step is asynchronous on the caller's main context; nothing
+ * blocks it. Adapters know the wire formats; this file knows none of them. */
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "tg-ai-client.h"
+#include "tg-ndjson-reader.h"
+#include "tg-sse-parser.h"
+
+#define READ_CHUNK           16384
+#define MAX_ERROR_BODY       (64 * 1024)
+/* Anthropic bills a 5-minute cache write at 1.25 × the input price. */
+#define CACHE_WRITE_NUM      5
+#define CACHE_WRITE_DEN      4
+
+G_DEFINE_QUARK (tg-ai-client-error-quark, tg_ai_client_error)
+
+struct _TgAiClient
+{
+  GObject        parent_instance;
+
+  TgDb          *db;
+  TgCatalog     *catalog;
+  TgSecretStore *secret_store;
+  SoupSession   *session;
+
+  guint          first_byte_ms;
+  guint          idle_ms;
+  guint          total_ms;
+  gsize          max_reply_size;
+  guint          max_attempts;
+  guint          base_delay_ms;
+  guint          max_delay_ms;
+  guint          max_retry_after_ms;
+};
+
+G_DEFINE_FINAL_TYPE (TgAiClient, tg_ai_client, G_TYPE_OBJECT)
+
+enum {
+  ATTEMPT_RECORDED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+typedef struct {
+  /* The request, resolved. */
+  const TgCatalogProvider   *provider;
+  const TgProviderAdapter   *adapter;
+  char                      *provider_id;
+  char                      *model_id;
+  TgModelCapabilities       *model;      /* prices; NULL for an unpriced custom model */
+  TgChatRequest             *chat;
+  char                      *api_key;
+  TgUsageSource              source;
+  char                      *requested_provider;
+  char                      *requested_model;
+  char                      *system;
+  char                      *prompt;
+  gboolean                   streamed;     /* the caller asked for a stream */
+  gint64                     max_tokens;
+  double                     temperature;
+  TgAiDeltaFunc              delta_func;
+  gpointer                   delta_data;
+
+  guint                      attempt;
+  gint64                     previous_record_id;
+  GCancellable              *cancellable;  /* the caller's */
+
+  /* The current attempt. */
+  SoupMessage               *message;
+  GInputStream              *stream;
+  GCancellable              *attempt_cancellable;
+  gulong                     cancel_handler;
+  guint                      first_byte_source;
+  guint                      idle_source;
+  guint                      total_source;
+  guint                      retry_source;
+  gboolean                   timed_out;
+  gint64                     start_real_ms;
+  gint64                     start_us;
+  gint64                     first_token_us;
+  gsize                      bytes_read;
+  guint                      status;
+  TgChatResult              *result;
+  GByteArray                *body;
+  TgSseParser               *sse;
+  TgNdjsonReader            *ndjson;
+  GError                    *stream_error;
+  gboolean                   delivered;  /* some text reached the caller */
+} SendData;
+
+/* Takes over the caller's reference to @task. */
+static void start_attempt (GTask *task);
+
+void
+tg_ai_response_free (TgAiResponse *response)
+{
+  if (response == NULL)
+    return;
+  g_free (response->provider_id);
+  g_free (response->model_id);
+  g_free (response->text);
+  g_free (response->finish_reason);
+  g_free (response);
+}
+
+static void
+clear_attempt (SendData *data)
+{
+  g_clear_handle_id (&data->first_byte_source, g_source_remove);
+  g_clear_handle_id (&data->idle_source, g_source_remove);
+  g_clear_handle_id (&data->total_source, g_source_remove);
+  g_clear_object (&data->message);
+  g_clear_object (&data->stream);
+  g_clear_object (&data->attempt_cancellable);
+  g_clear_pointer (&data->result, tg_chat_result_free);
+  g_clear_pointer (&data->body, g_byte_array_unref);
+  g_clear_pointer (&data->sse, tg_sse_parser_free);
+  g_clear_pointer (&data->ndjson, tg_ndjson_reader_free);
+  g_clear_error (&data->stream_error);
+  data->timed_out = FALSE;
+  data->bytes_read = 0;
+  data->status = 0;
+  data->first_token_us = 0;
+  data->delivered = FALSE;
+}
+
+static void
+send_data_free (gpointer user_data)
+{
+  SendData *data = user_data;
+
+  clear_attempt (data);
+  g_clear_handle_id (&data->retry_source, g_source_remove);
+  if (data->cancellable != NULL)
+    g_cancellable_disconnect (data->cancellable, data->cancel_handler);
+  g_clear_object (&data->cancellable);
+  g_free (data->provider_id);
+  g_free (data->model_id);
+  g_free (data->requested_provider);
+  g_free (data->requested_model);
+  g_free (data->system);
+  g_free (data->prompt);
+  g_clear_pointer (&data->model, tg_model_capabilities_free);
+  g_clear_pointer (&data->chat, tg_chat_request_free);
+  g_clear_pointer (&data->api_key, tg_secret_store_free_key);
+  g_free (data);
+}
+
+gint64
+tg_ai_client_estimate_tokens (const char *text)
+{
+  glong chars;
+
+  if (text == NULL || *text == '\0')
+    return 0;
+  chars = g_utf8_strlen (text, -1);
+  return (chars + 3) / 4;
+}
+
+gint64
+tg_ai_client_cost_micros (const TgModelCapabilities *model,
+                          const TgUsage             *usage)
+{
+  gint64 cached, written, uncached, numerator;
+
+  g_return_val_if_fail (usage != NULL, 0);
+
+  if (model == NULL)
+    return 0;
+
+  cached = CLAMP (usage->cached_tokens, 0, usage->input_tokens);
+  written = CLAMP (usage->cache_write_tokens, 0, usage->input_tokens - cached);
+  uncached = usage->input_tokens - cached - written;
+
+  /* Summed in units of 1/(4·10⁶) µ$ and rounded once, so parts never round apart. */
+  numerator = CACHE_WRITE_DEN * (uncached * model->price_input_micros +
+                                 cached * model->price_cached_input_micros +
+                                 MAX (usage->output_tokens, 0) * model->price_output_micros) +
+              CACHE_WRITE_NUM * written * model->price_input_micros;
+  return (numerator + CACHE_WRITE_DEN * 500000) / (CACHE_WRITE_DEN * G_GINT64_CONSTANT (1000000));
+}
+
+/* When the provider sent no usage the request is still never free: tokens are
+ * estimated from the text we sent and received, and flagged as estimates. */
+static gboolean
+meter (SendData *data,
+       TgUsage  *usage)
+{
+  const TgUsage *reported = data->result ? &data->result->usage : NULL;
+
+  if (reported != NULL && reported->reported)
+    {
+      *usage = *reported;
+      return FALSE;
+    }
+
+  memset (usage, 0, sizeof *usage);
+  /* Nothing came back: nothing to estimate, as a provider bills no reply it never produced. */
+  if (data->result == NULL || data->result->text->len == 0)
+    return FALSE;
+
+  /* About four tokens of chat framing per message, three to prime the reply. */
+  usage->input_tokens = 3;
+  if (data->chat->system != NULL)
+    usage->input_tokens += 4 + tg_ai_client_estimate_tokens (data->chat->system);
+  for (guint i = 0; i < data->chat->messages->len; i++)
+    {
+      const TgChatMessage *msg = g_ptr_array_index (data->chat->messages, i);
+      usage->input_tokens += 4 + tg_ai_client_estimate_tokens (msg->content);
+    }
+  usage->output_tokens = tg_ai_client_estimate_tokens (data->result->text->str);
+  return TRUE;
+}
+
+static gint64
+elapsed_ms (SendData *data,
+            gint64    until_us)
+{
+  return (until_us - data->start_us) / 1000;
+}
+
+/* Writes the attempt's row; the request goes on even if the store fails,
+ * and says so in the log, because the reply itself is not lost. */
+static gint64
+record_attempt (TgAiClient   *self,
+                SendData     *data,
+                const char   *outcome,
+                TgUsage      *usage,
+                gboolean     *estimated,
+                gint64       *cost)
+{
+  g_autoptr(TgUsageRecord) record = tg_usage_record_new ();
+  g_autoptr(GError) error = NULL;
+  gint64 now_us = g_get_monotonic_time ();
+
+  *estimated = meter (data, usage);
+  *cost = tg_ai_client_cost_micros (data->model, usage);
+
+  record->time_ms = data->start_real_ms;
+  record->provider_id = g_strdup (data->provider_id);
+  record->model_id = g_strdup (data->model_id);
+  record->request_kind = g_strdup ("chat");
+  record->input_tokens = usage->input_tokens;
+  record->output_tokens = usage->output_tokens;
+  record->cached_tokens = usage->cached_tokens;
+  record->tokens_estimated = *estimated;
+  record->cost_micros = *cost;
+  record->latency_first_token_ms = data->first_token_us ? elapsed_ms (data, data->first_token_us) : -1;
+  record->latency_total_ms = elapsed_ms (data, now_us);
+  record->outcome = g_strdup (outcome);
+  record->http_status = data->status;
+  record->fallback_of = data->previous_record_id;
+  record->source = data->source;
+
+  if (self->db == NULL || !tg_db_insert_usage (self->db, record, &error))
+    {
+      g_warning ("Could not record a request to %s: %s", data->provider_id,
+                 error ? error->message : "no store");
+      return 0;
+    }
+
+  g_signal_emit (self, signals[ATTEMPT_RECORDED], 0, record);
+  return record->id;
+}
+
+static void
+finish_success (GTask *task)
+{
+  TgAiClient *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+  TgAiResponse *response = g_new0 (TgAiResponse, 1);
+  gint64 now_us = g_get_monotonic_time ();
+
+  /* A whole reply arrives at once: its first token is its last. */
+  if (data->first_token_us == 0)
+    data->first_token_us = now_us;
+
+  response->record_id = record_attempt (self, data, "ok", &response->usage,
+                                        &response->tokens_estimated, &response->cost_micros);
+  response->provider_id = g_strdup (data->provider_id);
+  response->model_id = g_strdup (data->model_id);
+  response->text = g_strdup (data->result->text->str);
+  response->finish_reason = g_strdup (data->result->finish_reason);
+  response->latency_first_token_ms = elapsed_ms (data, data->first_token_us);
+  response->latency_total_ms = elapsed_ms (data, now_us);
+  response->attempts = data->attempt;
+
+  clear_attempt (data);
+  g_task_return_pointer (task, response, (GDestroyNotify) tg_ai_response_free);
+}
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  SendData *data = g_task_get_task_data (task);
+
+  data->retry_source = 0;
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("The request was cancelled."));
+      g_object_unref (task);
+      return G_SOURCE_REMOVE;
+    }
+
+  /* The timeout's reference passes on to the attempt. */
+  start_attempt (task);
+  return G_SOURCE_REMOVE;
+}
+
+static guint
+backoff_ms (TgAiClient *self,
+            guint       attempt,
+            gint64      retry_after_ms)
+{
+  guint64 ceiling;
+
+  if (retry_after_ms >= 0)
+    return (guint) retry_after_ms;
+
+  /* Full jitter (AWS architecture blog): spreads clients that failed together. */
+  ceiling = (guint64) self->base_delay_ms << MIN (attempt - 1, 16u);
+  ceiling = MIN (ceiling, self->max_delay_ms);
+  return ceiling == 0 ? 0 : (guint) g_random_int_range (0, (gint32) ceiling + 1);
+}
+
+/* The attempt failed with @error (TG_PROVIDER_ERROR, code a TgErrorClass). */
+static void
+fail_attempt (GTask  *task,
+              GError *error,
+              gint64  retry_after_ms)
+{
+  TgAiClient *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+  TgErrorClass error_class = error->code;
+  gboolean cancelled = error_class == TG_ERROR_CLASS_CANCELLED;
+  TgUsage usage;
+  gboolean estimated;
+  gint64 cost;
+  gint64 record_id;
+
+  g_assert (error->domain == TG_PROVIDER_ERROR);
+
+  record_id = record_attempt (self, data, tg_error_class_to_string (error_class), &usage, &estimated, &cost);
+
+  /* Retry only what may go better, and never once text reached the caller:
+   * it would see the reply twice. */
+  if (!cancelled && !data->delivered &&
+      tg_error_class_is_retryable (error_class) &&
+      data->attempt < self->max_attempts &&
+      (retry_after_ms < 0 || retry_after_ms <= self->max_retry_after_ms))
+    {
+      guint delay = backoff_ms (self, data->attempt, retry_after_ms);
+
+      g_debug ("%s: attempt %u failed (%s), retrying in %u ms",
+               data->provider_id, data->attempt, tg_error_class_to_string (error_class), delay);
+      data->previous_record_id = record_id;
+      clear_attempt (data);
+      g_error_free (error);
+      data->retry_source = g_timeout_add (delay, retry_cb, g_object_ref (task));
+      return;
+    }
+
+  clear_attempt (data);
+  if (cancelled)
+    {
+      g_error_free (error);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("The request was cancelled."));
+    }
+  else
+    {
+      g_prefix_error (&error, "%s: ", data->provider->name);
+      if (retry_after_ms > (gint64) self->max_retry_after_ms)
+        {
+          /* Say why Tollgate gave up instead of waiting. */
+          g_autofree char *wait = g_strdup_printf (_(" The provider asks to wait %" G_GINT64_FORMAT " s before trying again."),
+                                                   (retry_after_ms + 999) / 1000);
+          char *message = g_strconcat (error->message, wait, NULL);
+          g_free (error->message);
+          error->message = message;
+        }
+      g_task_return_error (task, error);
+    }
+}
+
+static void
+fail_attempt_with_class (GTask        *task,
+                         TgErrorClass  error_class,
+                         const char   *message)
+{
+  fail_attempt (task, g_error_new_literal (TG_PROVIDER_ERROR, error_class, message), -1);
+}
+
+/* A transport error: which class depends on who cancelled. */
+static void
+fail_attempt_transport (GTask        *task,
+                        const GError *error)
+{
+  SendData *data = g_task_get_task_data (task);
+
+  if (data->timed_out)
+    fail_attempt_with_class (task, TG_ERROR_CLASS_TIMEOUT, _("The provider took too long to answer."));
+  else if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    fail_attempt_with_class (task, TG_ERROR_CLASS_CANCELLED, _("The request was cancelled."));
+  else if (data->stream != NULL && data->status >= 200 && data->status < 300)
+    {
+      /* The connection broke inside a reply: it is cut short, which is the
+       * provider's reply being bad rather than the network being down. */
+      g_autofree char *message = g_strdup_printf (_("The reply was cut short: %s"), error->message);
+      fail_attempt_with_class (task, TG_ERROR_CLASS_BAD_RESPONSE, message);
+    }
+  else
+    {
+      TgErrorClass error_class = tg_provider_class_for_transport_error (error);
+      g_autofree char *message = g_strdup_printf (_("Could not reach the provider: %s"), error->message);
+      fail_attempt_with_class (task, error_class, message);
+    }
+}
+
+/* Whichever timer fires first ends the attempt; the others must not fire later. */
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  SendData *data = user_data;
+  guint fired = g_source_get_id (g_main_current_source ());
+  guint *timers[] = { &data->first_byte_source, &data->idle_source, &data->total_source };
+
+  data->timed_out = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (timers); i++)
+    {
+      if (*timers[i] == fired)
+        *timers[i] = 0;
+      else
+        g_clear_handle_id (timers[i], g_source_remove);
+    }
+  g_cancellable_cancel (data->attempt_cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+restart_idle_timer (TgAiClient *self,
+                    SendData   *data)
+{
+  g_clear_handle_id (&data->idle_source, g_source_remove);
+  data->idle_source = g_timeout_add (self->idle_ms, timeout_cb, data);
+}
+
+static void
+deliver_delta (SendData *data,
+               char     *delta)
+{
+  if (delta == NULL)
+    return;
+  if (*delta != '\0')
+    {
+      if (data->first_token_us == 0)
+        data->first_token_us = g_get_monotonic_time ();
+      data->delivered = TRUE;
+      if (data->delta_func != NULL)
+        data->delta_func (delta, data->delta_data);
+    }
+  g_free (delta);
+}
+
+static void
+stream_event (SendData   *data,
+              const char *event_type,
+              const char *payload)
+{
+  g_autoptr(GError) error = NULL;
+  char *delta = NULL;
+
+  /* After an error event or the terminal event nothing more counts. */
+  if (data->stream_error != NULL || data->result->done)
+    return;
+
+  if (!data->adapter->parse_stream_event (event_type, payload, data->result, &delta, &error))
+    {
+      g_free (delta);
+      data->stream_error = g_steal_pointer (&error);
+      return;
+    }
+  deliver_delta (data, delta);
+}
+
+static void
+sse_event_cb (const TgSseEvent *event,
+              gpointer          user_data)
+{
+  stream_event (user_data, event->type, event->data);
+}
+
+static void
+ndjson_line_cb (const char *line,
+                gsize       length,
+                gpointer    user_data)
+{
+  stream_event (user_data, NULL, line);
+}
+
+static void read_next (GTask *task);
+
+static void
+finish_reply (GTask *task)
+{
+  SendData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (data->status < 200 || data->status >= 300)
+    {
+      g_autoptr(GBytes) body = g_byte_array_free_to_bytes (g_steal_pointer (&data->body));
+      gint64 retry_after_ms = -1;
+
+      data->adapter->classify_error (data->status, soup_message_get_response_headers (data->message),
+                                     body, &retry_after_ms, &error);
+      fail_attempt (task, g_steal_pointer (&error), retry_after_ms);
+      return;
+    }
+
+  if (data->sse != NULL || data->ndjson != NULL)
+    {
+      gboolean cut = data->sse ? tg_sse_parser_finish (data->sse) : FALSE;
+
+      if (data->ndjson)
+        tg_ndjson_reader_finish (data->ndjson);
+      if (data->stream_error != NULL)
+        {
+          fail_attempt (task, g_steal_pointer (&data->stream_error), -1);
+          return;
+        }
+      if (!data->result->done)
+        {
+          fail_attempt_with_class (task, TG_ERROR_CLASS_BAD_RESPONSE,
+                                   cut ? _("The reply stream was cut off in the middle of an event.")
+                                       : _("The reply stream ended before the provider said it was complete."));
+          return;
+        }
+      finish_success (task);
+      return;
+    }
+
+  {
+    g_autoptr(GBytes) body = g_byte_array_free_to_bytes (g_steal_pointer (&data->body));
+
+    if (!data->adapter->parse_response (body, data->result, &error))
+      {
+        fail_attempt (task, g_steal_pointer (&error), -1);
+        return;
+      }
+  }
+  finish_success (task);
+}
+
+static void
+read_cb (GObject      *source,
+         GAsyncResult *res,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TgAiClient *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), res, &error);
+  gboolean ok_status = data->status >= 200 && data->status < 300;
+  const char *chunk;
+  gsize length;
+
+  if (bytes == NULL)
+    {
+      fail_attempt_transport (task, error);
+      return;
+    }
+
+  chunk = g_bytes_get_data (bytes, &length);
+  if (length == 0)
+    {
+      finish_reply (task);
+      return;
+    }
+
+  restart_idle_timer (self, data);
+  data->bytes_read += length;
+
+  if (!ok_status)
+    {
+      /* An error body only needs its start to be classified. */
+      if (data->body->len < MAX_ERROR_BODY)
+        g_byte_array_append (data->body, (const guint8 *) chunk, MIN (length, MAX_ERROR_BODY - data->body->len));
+    }
+  else if (data->bytes_read > self->max_reply_size)
+    {
+      g_autofree char *size = g_format_size (self->max_reply_size);
+      g_autofree char *message = g_strdup_printf (_("The reply is larger than %s; it was abandoned."), size);
+      fail_attempt_with_class (task, TG_ERROR_CLASS_BAD_RESPONSE, message);
+      return;
+    }
+  else if (data->sse != NULL)
+    {
+      if (!tg_sse_parser_feed (data->sse, chunk, length, &error))
+        {
+          fail_attempt_with_class (task, TG_ERROR_CLASS_BAD_RESPONSE, error->message);
+          return;
+        }
+    }
+  else if (data->ndjson != NULL)
+    {
+      if (!tg_ndjson_reader_feed (data->ndjson, chunk, length, &error))
+        {
+          fail_attempt_with_class (task, TG_ERROR_CLASS_BAD_RESPONSE, error->message);
+          return;
+        }
+    }
+  else
+    g_byte_array_append (data->body, (const guint8 *) chunk, length);
+
+  if (data->stream_error != NULL)
+    {
+      fail_attempt (task, g_steal_pointer (&data->stream_error), -1);
+      return;
+    }
+
+  read_next (g_steal_pointer (&task));
+}
+
+static void
+read_next (GTask *task)
+{
+  SendData *data = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (data->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   data->attempt_cancellable, read_cb, task);
+}
+
+static void
+send_cb (GObject      *source,
+         GAsyncResult *res,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TgAiClient *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  data->stream = soup_session_send_finish (SOUP_SESSION (source), res, &error);
+  g_clear_handle_id (&data->first_byte_source, g_source_remove);
+
+  if (data->stream == NULL)
+    {
+      fail_attempt_transport (task, error);
+      return;
+    }
+
+  data->status = soup_message_get_status (data->message);
+  data->body = g_byte_array_new ();
+
+  if (data->status >= 200 && data->status < 300 && data->chat->stream)
+    {
+      if (data->adapter->stream_framing == TG_STREAM_SSE)
+        data->sse = tg_sse_parser_new (self->max_reply_size, sse_event_cb, data);
+      else
+        data->ndjson = tg_ndjson_reader_new (self->max_reply_size, ndjson_line_cb, data);
+    }
+
+  restart_idle_timer (self, data);
+  read_next (g_steal_pointer (&task));
+}
+
+static void
+cancelled_cb (GCancellable *cancellable,
+              gpointer      user_data)
+{
+  GCancellable *attempt_cancellable = user_data;
+
+  g_cancellable_cancel (attempt_cancellable);
+}
+
+static void
+start_attempt (GTask *task)
+{
+  TgAiClient *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autoptr(GError) error = NULL;
+
+  data->attempt++;
+  data->result = tg_chat_result_new ();
+  data->message = data->adapter->build_request (data->provider, data->api_key, data->chat, &error);
+  if (data->message == NULL)
+    {
+      /* Nothing was sent: not an attempt to record. */
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  data->attempt_cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      /* The caller's cancellable outlives attempts; each attempt has its own
+       * (timeouts cancel it too), chained to the caller's. */
+      if (data->cancellable == NULL)
+        data->cancellable = g_object_ref (cancellable);
+      g_cancellable_disconnect (cancellable, data->cancel_handler);
+      data->cancel_handler = g_cancellable_connect (cancellable, G_CALLBACK (cancelled_cb),
+                                                    g_object_ref (data->attempt_cancellable),
+                                                    g_object_unref);
+    }
+
+  data->start_real_ms = g_get_real_time () / 1000;
+  data->start_us = g_get_monotonic_time ();
+  data->first_byte_source = g_timeout_add (self->first_byte_ms, timeout_cb, data);
+  data->total_source = g_timeout_add (self->total_ms, timeout_cb, data);
+
+  soup_session_send_async (self->session, data->message, G_PRIORITY_DEFAULT,
+                           data->attempt_cancellable, send_cb, task);
+}
+
+static void
+key_cb (GObject      *source,
+        GAsyncResult *res,
+        gpointer      user_data)
+{
+  GTask *task = user_data;
+  SendData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  data->api_key = tg_secret_store_lookup_finish (TG_SECRET_STORE (source), res, &error);
+
+  /* A keyless server takes a key when there is one (a proxy in front of it),
+   * and goes without when there is none or no keyring at all. */
+  if (data->provider->auth_style == TG_AUTH_STYLE_NONE)
+    {
+      start_attempt (task);
+      return;
+    }
+
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  if (data->api_key == NULL)
+    {
+      g_task_return_new_error (task, TG_AI_CLIENT_ERROR, TG_AI_CLIENT_ERROR_NO_KEY,
+                               _("There is no API key for %s. Add one in Preferences or with “tollgate key set %s”."),
+                               data->provider->name, data->provider->id);
+      g_object_unref (task);
+      return;
+    }
+
+  start_attempt (task);
+}
+
+/* The preferred provider and model, NULL when none is set. */
+static TgPreferences *
+load_preferences (TgAiClient *self)
+{
+  return self->db != NULL ? tg_db_get_preferences (self->db, "default", NULL) : NULL;
+}
+
+/* Provider and model: explicit, else the preferences, else (@first_keyed) the
+ * first catalogue provider with a key; the model, else the provider's default. */
+static gboolean
+resolve (TgAiClient  *self,
+         SendData    *data,
+         const char  *first_keyed,
+         GError     **error)
+{
+  g_autoptr(TgPreferences) prefs = load_preferences (self);
+  const char *provider_id = data->requested_provider;
+  const char *model_id = data->requested_model;
+  const TgModelCapabilities *model;
+
+  if (provider_id == NULL && prefs != NULL && prefs->default_provider != NULL)
+    {
+      provider_id = prefs->default_provider;
+      if (model_id == NULL)
+        model_id = prefs->default_model;
+    }
+  if (provider_id == NULL)
+    provider_id = first_keyed;
+  if (provider_id == NULL)
+    {
+      g_set_error_literal (error, TG_AI_CLIENT_ERROR, TG_AI_CLIENT_ERROR_NO_PROVIDER,
+                           _("No provider is set up yet. Add an API key with “tollgate key set PROVIDER” (“tollgate providers” lists them) or pass “--provider”."));
+      return FALSE;
+    }
+
+  data->provider = tg_catalog_get_provider (self->catalog, provider_id);
+  if (data->provider == NULL)
+    {
+      g_set_error (error, TG_AI_CLIENT_ERROR, TG_AI_CLIENT_ERROR_UNKNOWN_PROVIDER,
+                   _("Unknown provider “%s”. “tollgate providers” lists them."), provider_id);
+      return FALSE;
+    }
+  if (model_id == NULL)
+    model_id = data->provider->default_model;
+
+  model = tg_catalog_get_model (self->catalog, data->provider->id, model_id);
+  if (model == NULL && !(data->provider->local || data->provider->user_defined))
+    {
+      /* Sending it would make a request whose cost nobody can tell. */
+      g_set_error (error, TG_AI_CLIENT_ERROR, TG_AI_CLIENT_ERROR_UNKNOWN_MODEL,
+                   _("%s has no model “%s” in the catalogue, so its price is unknown. Add it with its price in catalog-overrides.json."),
+                   data->provider->name, model_id);
+      return FALSE;
+    }
+
+  data->adapter = tg_provider_adapter_for_format (data->provider->wire_format);
+  data->provider_id = g_strdup (data->provider->id);
+  data->model_id = g_strdup (model_id);
+  data->model = model ? tg_model_capabilities_copy (model) : NULL;
+  return TRUE;
+}
+
+/* Resolved: build the chat request, then fetch the key. Takes over @task. */
+static void
+proceed (GTask      *task,
+         const char *first_keyed)
+{
+  TgAiClient *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!resolve (self, data, first_keyed, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  data->chat = tg_chat_request_new (data->model_id, data->system, data->prompt);
+  data->chat->stream = data->streamed;
+  data->chat->max_tokens = data->max_tokens;
+  data->chat->temperature = data->temperature;
+
+  /* The catalogue's keyless servers (Ollama) never use a key: asking a locked
+   * keyring for one would prompt for nothing. */
+  if (data->provider->auth_style == TG_AUTH_STYLE_NONE && !data->provider->user_defined)
+    {
+      start_attempt (task);
+      return;
+    }
+
+  tg_secret_store_lookup_async (self->secret_store, data->provider->id, g_task_get_cancellable (task),
+                                key_cb, task);
+}
+
+static void
+keyed_providers_cb (GObject      *source,
+                    GAsyncResult *res,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+  TgAiClient *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) ids = tg_secret_store_list_finish (TG_SECRET_STORE (source), res, &error);
+  GPtrArray *providers = tg_catalog_get_providers (self->catalog);
+
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  /* First run, nothing chosen yet: the first provider, in catalogue order, the user has a key for. */
+  for (guint i = 0; i < providers->len; i++)
+    {
+      const TgCatalogProvider *provider = g_ptr_array_index (providers, i);
+
+      if (provider->auth_style != TG_AUTH_STYLE_NONE && ids != NULL &&
+          g_strv_contains ((const char * const *) ids, provider->id))
+        {
+          proceed (task, provider->id);
+          return;
+        }
+    }
+  proceed (task, NULL);
+}
+
+void
+tg_ai_client_send_async (TgAiClient          *self,
+                         const TgAiRequest   *request,
+                         TgAiDeltaFunc        delta_func,
+                         gpointer             delta_data,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  SendData *data;
+
+  g_return_if_fail (TG_IS_AI_CLIENT (self));
+  g_return_if_fail (request != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tg_ai_client_send_async);
+  data = g_new0 (SendData, 1);
+  g_task_set_task_data (task, data, send_data_free);
+  data->delta_func = delta_func;
+  data->delta_data = delta_data;
+  data->source = request->source;
+
+  if (request->prompt == NULL || g_utf8_strlen (request->prompt, -1) == 0 ||
+      strspn (request->prompt, " \t\r\n") == strlen (request->prompt))
+    {
+      g_task_return_new_error (task, TG_AI_CLIENT_ERROR, TG_AI_CLIENT_ERROR_INVALID,
+                               "%s", _("The prompt is empty."));
+      return;
+    }
+
+  data->requested_provider = g_strdup (request->provider_id);
+  data->requested_model = g_strdup (request->model_id);
+  data->system = g_strdup (request->system);
+  data->prompt = g_strdup (request->prompt);
+  data->streamed = request->stream;
+  data->max_tokens = request->max_tokens;
+  data->temperature = request->temperature;
+
+  if (request->provider_id == NULL)
+    {
+      g_autoptr(TgPreferences) prefs = load_preferences (self);
+
+      if (prefs == NULL || prefs->default_provider == NULL)
+        {
+          tg_secret_store_list_async (self->secret_store, cancellable, keyed_providers_cb,
+                                      g_steal_pointer (&task));
+          return;
+        }
+    }
+
+  proceed (g_steal_pointer (&task), NULL);
+}
+
+TgAiResponse *
+tg_ai_client_send_finish (TgAiClient    *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+tg_ai_client_set_timeouts (TgAiClient *self,
+                           guint       first_byte_ms,
+                           guint       idle_ms,
+                           guint       total_ms)
+{
+  g_return_if_fail (TG_IS_AI_CLIENT (self));
+  if (first_byte_ms)
+    self->first_byte_ms = first_byte_ms;
+  if (idle_ms)
+    self->idle_ms = idle_ms;
+  if (total_ms)
+    self->total_ms = total_ms;
+}
+
+void
+tg_ai_client_set_max_reply_size (TgAiClient *self,
+                                 gsize       max_bytes)
+{
+  g_return_if_fail (TG_IS_AI_CLIENT (self));
+  g_return_if_fail (max_bytes > 0);
+  self->max_reply_size = max_bytes;
+}
+
+void
+tg_ai_client_set_retry_policy (TgAiClient *self,
+                               guint       max_attempts,
+                               guint       base_delay_ms,
+                               guint       max_delay_ms,
+                               guint       max_retry_after_ms)
+{
+  g_return_if_fail (TG_IS_AI_CLIENT (self));
+  g_return_if_fail (max_attempts >= 1);
+  self->max_attempts = max_attempts;
+  self->base_delay_ms = base_delay_ms;
+  self->max_delay_ms = max_delay_ms;
+  self->max_retry_after_ms = max_retry_after_ms;
+}
+
+TgAiClient *
+tg_ai_client_new (TgDb          *db,
+                  TgCatalog     *catalog,
+                  TgSecretStore *secret_store)
+{
+  TgAiClient *self;
+
+  g_return_val_if_fail (db == NULL || TG_IS_DB (db), NULL);
+  g_return_val_if_fail (TG_IS_CATALOG (catalog), NULL);
+  g_return_val_if_fail (TG_IS_SECRET_STORE (secret_store), NULL);
+
+  self = g_object_new (TG_TYPE_AI_CLIENT, NULL);
+  g_set_object (&self->db, db);
+  g_set_object (&self->catalog, catalog);
+  g_set_object (&self->secret_store, secret_store);
+  return self;
+}
+
+static void
+tg_ai_client_dispose (GObject *object)
+{
+  TgAiClient *self = TG_AI_CLIENT (object);
+
+  g_clear_object (&self->session);
+  g_clear_object (&self->db);
+  g_clear_object (&self->catalog);
+  g_clear_object (&self->secret_store);
+
+  G_OBJECT_CLASS (tg_ai_client_parent_class)->dispose (object);
+}
+
+static void
+tg_ai_client_class_init (TgAiClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = tg_ai_client_dispose;
+
+  /**
+   * TgAiClient::attempt-recorded:
+   * @record: the ai_usage_analytics row just written (TgUsageRecord)
+   *
+   * Emitted for every attempt, failed ones included, once it is in the store.
+   */
+  signals[ATTEMPT_RECORDED] =
+    g_signal_new ("attempt-recorded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  TG_TYPE_USAGE_RECORD | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+tg_ai_client_init (TgAiClient *self)
+{
+  g_autofree char *user_agent = g_strdup_printf ("Tollgate/%s", PACKAGE_VERSION);
+
+  self->first_byte_ms = 30000;
+  self->idle_ms = 30000;
+  self->total_ms = 600000;
+  self->max_reply_size = 32 * 1024 * 1024;
+  self->max_attempts = 3;
+  self->base_delay_ms = 500;
+  self->max_delay_ms = 8000;
+  self->max_retry_after_ms = 60000;
+
+  self->session = soup_session_new_with_options ("user-agent", user_agent, NULL);
+}
