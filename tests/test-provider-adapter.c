@@ -450,6 +450,27 @@ test_parse_json_object (void)
 }
 
 static void
+test_parse_json_two_values (void)
+{
+  /* A streamed reply read as a whole: two values. json-glib 1.6 leaks the
+   * first one if it is asked to parse this, so it must be refused before. */
+  static const char two[] = "{\"a\":1}\n{\"b\":2}\n";
+  static const char one_with_space[] = "  {\"a\":\"}{\"}\n\t ";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) ok = NULL;
+  JsonObject *refused = tg_provider_parse_json_object (two, strlen (two), &error);
+
+  g_assert_null (refused);
+  g_assert_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE);
+  g_assert_nonnull (strstr (error->message, "more than one"));
+
+  /* Braces inside strings and trailing white space are fine. */
+  ok = tg_provider_parse_json_object (one_with_space, strlen (one_with_space), NULL);
+  g_assert_nonnull (ok);
+  g_assert_cmpstr (json_object_get_string_member (ok, "a"), ==, "}{");
+}
+
+static void
 test_json_getters (void)
 {
   const char *json =
@@ -563,6 +584,7 @@ main (int   argc,
   g_test_add_func ("/provider-adapter/apply-auth", test_apply_auth);
   g_test_add_func ("/provider-adapter/set-error", test_set_error);
   g_test_add_func ("/provider-adapter/parse-json-object", test_parse_json_object);
+  g_test_add_func ("/provider-adapter/parse-json-two-values", test_parse_json_two_values);
   g_test_add_func ("/provider-adapter/json-getters", test_json_getters);
   g_test_add_func ("/provider-adapter/json-body", test_json_body);
 

@@ -595,12 +595,23 @@ tg_provider_set_error (GError       **error,
 
 /* JSON */
 
-static gboolean
-json_depth_ok (const char *data,
-               gsize       length)
+typedef enum {
+  JSON_SHAPE_OK,
+  JSON_SHAPE_TOO_DEEP,
+  JSON_SHAPE_TRAILING,  /* more than one top-level value */
+} JsonShape;
+
+/* A cheap scan before json-glib sees the data: json-glib 1.6 recurses once
+ * per level (a deep enough document overflows the stack), and it leaks the
+ * first value when a second follows it ("{…}\n{…}", which a streamed reply
+ * read as a whole is). */
+static JsonShape
+json_shape (const char *data,
+            gsize       length)
 {
   gboolean in_string = FALSE;
   gboolean escaped = FALSE;
+  gboolean closed = FALSE;
   guint depth = 0;
 
   for (gsize i = 0; i < length; i++)
@@ -618,17 +629,20 @@ json_depth_ok (const char *data,
           continue;
         }
 
+      if (closed && !g_ascii_isspace (c))
+        return JSON_SHAPE_TRAILING;
+
       if (c == '"')
         in_string = TRUE;
       else if (c == '[' || c == '{')
         {
           if (++depth > MAX_JSON_DEPTH)
-            return FALSE;
+            return JSON_SHAPE_TOO_DEEP;
         }
       else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
+        closed = --depth == 0;
     }
-  return TRUE;
+  return JSON_SHAPE_OK;
 }
 
 JsonObject *
@@ -639,6 +653,7 @@ tg_provider_parse_json_object (const char  *data,
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local_error = NULL;
   JsonNode *root;
+  JsonShape shape;
 
   if (data == NULL || length == 0)
     {
@@ -647,10 +662,17 @@ tg_provider_parse_json_object (const char  *data,
       return NULL;
     }
 
-  if (length > G_MAXSSIZE || !json_depth_ok (data, length))
+  shape = length > G_MAXSSIZE ? JSON_SHAPE_TOO_DEEP : json_shape (data, length);
+  if (shape == JSON_SHAPE_TOO_DEEP)
     {
       g_set_error_literal (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
                            _("The provider’s reply is nested too deeply to be a real reply"));
+      return NULL;
+    }
+  if (shape == JSON_SHAPE_TRAILING)
+    {
+      g_set_error_literal (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
+                           _("The provider’s reply holds more than one JSON value"));
       return NULL;
     }
 
