@@ -61,6 +61,7 @@ typedef struct {
   SecretValue      *value;       /* OP_STORE: the key, in libsecret's wiped memory */
   SecretService    *service;     /* while unlocking the default collection */
   SecretCollection *collection;  /* the default collection, while unlocking it */
+  guint             searches;    /* searches started, see search_again_if_vanished() */
 } OpData;
 
 static void
@@ -364,6 +365,26 @@ on_lookup_retrieved (GObject      *source,
                          (GDestroyNotify) tg_secret_store_free_key);
 }
 
+static void start_search (GTask *task);
+
+/* An item deleted by another client between the search and the loading of its
+ * properties fails the whole search with NO_SUCH_OBJECT, although nothing is
+ * wrong: search again, a few times at most. Takes @error if it does. */
+static gboolean
+search_again_if_vanished (GTask  *task,
+                          GError *error)
+{
+  OpData *data = g_task_get_task_data (task);
+
+  if (!g_error_matches (error, SECRET_ERROR, SECRET_ERROR_NO_SUCH_OBJECT) || data->searches >= 3)
+    return FALSE;
+
+  data->searches++;
+  g_error_free (error);
+  start_search (g_object_ref (task));
+  return TRUE;
+}
+
 static void
 on_lookup_searched (GObject      *source,
                     GAsyncResult *result,
@@ -377,7 +398,8 @@ on_lookup_searched (GObject      *source,
   items = secret_password_search_finish (result, &error);
   if (error != NULL)
     {
-      return_mapped_error (task, error);
+      if (!search_again_if_vanished (task, error))
+        return_mapped_error (task, error);
       return;
     }
 
@@ -446,7 +468,8 @@ on_delete_searched (GObject      *source,
   items = secret_password_search_finish (result, &error);
   if (error != NULL)
     {
-      return_mapped_error (task, error);
+      if (!search_again_if_vanished (task, error))
+        return_mapped_error (task, error);
       return;
     }
 
@@ -510,7 +533,8 @@ on_list_searched (GObject      *source,
   items = secret_password_search_finish (result, &error);
   if (error != NULL)
     {
-      return_mapped_error (task, error);
+      if (!search_again_if_vanished (task, error))
+        return_mapped_error (task, error);
       return;
     }
 
