@@ -291,15 +291,19 @@ create_capability_badges (TgCapabilities capabilities)
     { TG_CAPABILITY_VISION,    N_("Vision") },
     { TG_CAPABILITY_JSON,      N_("JSON") },
   };
-  GtkWidget *box;
+  GtkWidget *grid;
+  guint n = 0;
 
-  /* A column: it fits beside the model's text down to 360 px, where a line of
-   * four pills would not. (A GtkFlowBox cannot reflow inside the row's
-   * horizontal box: it is measured for the row's height and stays one column.) */
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (box, "capability-badges");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (box),
+  /* Two pills a line: compact beside the model's text at 900 px and still
+   * fitting at 360 px, where a line of four would not. (A GtkFlowBox cannot
+   * reflow inside the row's horizontal box: it is measured for the row's
+   * height.) */
+  grid = gtk_grid_new ();
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 4);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 4);
+  gtk_widget_set_valign (grid, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (grid, "capability-badges");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (grid),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Capabilities"),
                                   -1);
 
@@ -312,10 +316,11 @@ create_capability_badges (TgCapabilities capabilities)
 
       label = gtk_label_new (_(badges[i].label));
       gtk_widget_add_css_class (label, "capability-badge");
-      gtk_box_append (GTK_BOX (box), label);
+      gtk_grid_attach (GTK_GRID (grid), label, n % 2, n / 2, 1, 1);
+      n++;
     }
 
-  return box;
+  return grid;
 }
 
 static GtkWidget *
