@@ -464,6 +464,16 @@ test_parse_json_two_values (void)
   g_assert_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE);
   g_assert_nonnull (strstr (error->message, "more than one"));
 
+  /* Nor may a scalar come first: json-glib would leak it the same way. */
+  for (guint i = 0; i < 3; i++)
+    {
+      static const char *scalars[] = { "8{\"a\":1}", "null{\"a\":1}", "\"x\"{\"a\":1}" };
+      g_autoptr(GError) scalar_error = NULL;
+
+      g_assert_null (tg_provider_parse_json_object (scalars[i], strlen (scalars[i]), &scalar_error));
+      g_assert_error (scalar_error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE);
+    }
+
   /* Braces inside strings and trailing white space are fine. */
   ok = tg_provider_parse_json_object (one_with_space, strlen (one_with_space), NULL);
   g_assert_nonnull (ok);

@@ -599,6 +599,7 @@ typedef enum {
   JSON_SHAPE_OK,
   JSON_SHAPE_TOO_DEEP,
   JSON_SHAPE_TRAILING,  /* more than one top-level value */
+  JSON_SHAPE_NOT_OBJECT,
 } JsonShape;
 
 /* A cheap scan before json-glib sees the data: json-glib 1.6 recurses once
@@ -613,8 +614,16 @@ json_shape (const char *data,
   gboolean escaped = FALSE;
   gboolean closed = FALSE;
   guint depth = 0;
+  gsize i = 0;
 
-  for (gsize i = 0; i < length; i++)
+  /* Only objects are wanted: a leading scalar ("8{…}", "null{…}") would be
+   * a first value json-glib leaks as surely as an object. */
+  while (i < length && g_ascii_isspace (data[i]))
+    i++;
+  if (i < length && data[i] != '{')
+    return JSON_SHAPE_NOT_OBJECT;
+
+  for (; i < length; i++)
     {
       char c = data[i];
 
@@ -667,6 +676,12 @@ tg_provider_parse_json_object (const char  *data,
     {
       g_set_error_literal (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
                            _("The provider’s reply is nested too deeply to be a real reply"));
+      return NULL;
+    }
+  if (shape == JSON_SHAPE_NOT_OBJECT)
+    {
+      g_set_error_literal (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
+                           _("The provider’s reply is not a JSON object"));
       return NULL;
     }
   if (shape == JSON_SHAPE_TRAILING)
