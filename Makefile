@@ -62,11 +62,11 @@ fuzz:
 	  -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized
 	meson compile -C build-fuzz
 	for target in build-fuzz/tests/fuzz/fuzz-*; do \
-	  [ -x "$$target" ] || continue; \
+	  [ -f "$$target" ] && [ -x "$$target" ] || continue; \
 	  name=$${target##*/fuzz-}; \
 	  mkdir -p build-fuzz/corpus/$$name; \
 	  echo "fuzzing $$name for $(FUZZ_SECONDS) s"; \
-	  "$$target" -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	  G_SLICE=always-malloc ASAN_OPTIONS=fast_unwind_on_malloc=0 "$$target" -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
 	    -artifact_prefix=build-fuzz/ build-fuzz/corpus/$$name tests/fuzz-corpus/$$name || exit 1; \
 	done
 
