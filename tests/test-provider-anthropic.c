@@ -4,7 +4,7 @@
  * https://docs.anthropic.com/en/api/errors. */
 
 #include "tg-provider-adapter.h"
-#include "tg-sse-parser.h"
+#include "tg-provider-test-utils.h"
 #include "tg-test-utils.h"
 
 #include <string.h>
@@ -25,77 +25,6 @@ adapter (void)
 {
   return tg_provider_anthropic_get_adapter ();
 }
-
-static JsonObject *
-request_body (SoupMessage *message)
-{
-  GBytes *body = tg_provider_get_request_body (message);
-  gsize length;
-  const char *data;
-
-  g_assert_nonnull (body);
-  data = g_bytes_get_data (body, &length);
-  return tg_provider_parse_json_object (data, length, NULL);
-}
-
-static char *
-message_url (SoupMessage *message)
-{
-  return g_uri_to_string (soup_message_get_uri (message));
-}
-
-typedef struct {
-  TgChatResult *result;
-  GPtrArray    *deltas;
-  GError       *error;
-  guint         events;
-  gboolean      done_before_last;
-} Stream;
-
-static void
-on_event (const TgSseEvent *event,
-          gpointer          user_data)
-{
-  Stream *stream = user_data;
-  g_autofree char *delta = NULL;
-
-  if (stream->error != NULL)
-    return;
-  stream->events++;
-  if (stream->result->done)
-    stream->done_before_last = TRUE;
-  if (adapter ()->parse_stream_event (event->type, event->data, stream->result, &delta, &stream->error) &&
-      delta != NULL)
-    g_ptr_array_add (stream->deltas, g_steal_pointer (&delta));
-}
-
-static Stream *
-run_stream (const char *wire,
-            gsize       chunk)
-{
-  Stream *stream = g_new0 (Stream, 1);
-  g_autoptr(TgSseParser) parser = tg_sse_parser_new (0, on_event, stream);
-  gsize length = strlen (wire);
-
-  stream->result = tg_chat_result_new ();
-  stream->deltas = g_ptr_array_new_with_free_func (g_free);
-
-  for (gsize offset = 0; offset < length; offset += chunk)
-    g_assert_true (tg_sse_parser_feed (parser, wire + offset, MIN (chunk, length - offset), NULL));
-  g_assert_false (tg_sse_parser_finish (parser));
-  return stream;
-}
-
-static void
-stream_free (Stream *stream)
-{
-  tg_chat_result_free (stream->result);
-  g_ptr_array_unref (stream->deltas);
-  g_clear_error (&stream->error);
-  g_free (stream);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Stream, stream_free)
 
 /* Request building */
 
@@ -122,7 +51,7 @@ test_build_request (void)
   g_assert_nonnull (message);
 
   g_assert_cmpstr (soup_message_get_method (message), ==, "POST");
-  url = message_url (message);
+  url = tg_provider_test_message_url (message);
   g_assert_cmpstr (url, ==, "https://api.anthropic.com/v1/messages");
   g_assert_null (strstr (url, "TESTKEY"));
 
@@ -132,7 +61,7 @@ test_build_request (void)
   g_assert_cmpstr (soup_message_headers_get_one (headers, "anthropic-version"), ==, "2023-06-01");
   g_assert_cmpstr (soup_message_headers_get_content_type (headers, NULL), ==, "application/json");
 
-  body = request_body (message);
+  body = tg_provider_test_request_body (message);
   g_assert_cmpstr (json_object_get_string_member (body, "model"), ==, "claude-sonnet-4-5");
   g_assert_cmpint (json_object_get_int_member (body, "max_tokens"), ==, 1024);
   g_assert_cmpstr (json_object_get_string_member (body, "system"), ==, "You are a poet.");
@@ -160,7 +89,7 @@ test_build_request_defaults (void)
 
   message = adapter ()->build_request (&anthropic_provider, TEST_KEY, request, NULL);
   g_assert_nonnull (message);
-  body = request_body (message);
+  body = tg_provider_test_request_body (message);
 
   /* max_tokens is required: a default stands in for 0. */
   g_assert_cmpint (json_object_get_int_member (body, "max_tokens"), ==, 4096);
@@ -192,7 +121,7 @@ test_health_request (void)
 
   g_assert_nonnull (message);
   g_assert_cmpstr (soup_message_get_method (message), ==, "GET");
-  url = message_url (message);
+  url = tg_provider_test_message_url (message);
   g_assert_cmpstr (url, ==, "https://api.anthropic.com/v1/models");
   g_assert_null (strstr (url, "messages"));
   headers = soup_message_get_request_headers (message);
@@ -239,23 +168,11 @@ static const char message_reply[] =
   "  }\n"
   "}\n";
 
-static TgChatResult *
-parse_reply (const char  *json,
-             GError     **error)
-{
-  g_autoptr(TgChatResult) result = tg_chat_result_new ();
-  g_autoptr(GBytes) body = g_bytes_new_static (json, strlen (json));
-
-  if (!adapter ()->parse_response (body, result, error))
-    return NULL;
-  return g_steal_pointer (&result);
-}
-
 static void
 test_parse_response (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(TgChatResult) result = parse_reply (message_reply, &error);
+  g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (), message_reply, &error);
 
   g_assert_no_error (error);
   g_assert_cmpstr (result->text->str, ==, "Hello! My name is Claude.");
@@ -272,12 +189,12 @@ test_parse_response (void)
 static void
 test_parse_response_no_cache_fields (void)
 {
-  g_autoptr(TgChatResult) result = parse_reply (
-    "{\"id\":\"msg_013Zva2CMHLNnXjNJJKqJ2EF\",\"type\":\"message\",\"role\":\"assistant\","
-    "\"model\":\"claude-3-5-haiku-20241022\",\"content\":[{\"type\":\"text\",\"text\":\"Hi!\"}],"
-    "\"stop_reason\":\"max_tokens\",\"stop_sequence\":null,"
-    "\"usage\":{\"input_tokens\":12,\"cache_creation_input_tokens\":null,\"cache_read_input_tokens\":null,\"output_tokens\":6}}",
-    NULL);
+  g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (),
+                                                                 "{\"id\":\"msg_013Zva2CMHLNnXjNJJKqJ2EF\",\"type\":\"message\",\"role\":\"assistant\","
+                                                                 "\"model\":\"claude-3-5-haiku-20241022\",\"content\":[{\"type\":\"text\",\"text\":\"Hi!\"}],"
+                                                                 "\"stop_reason\":\"max_tokens\",\"stop_sequence\":null,"
+                                                                 "\"usage\":{\"input_tokens\":12,\"cache_creation_input_tokens\":null,\"cache_read_input_tokens\":null,\"output_tokens\":6}}",
+                                                                 NULL);
 
   g_assert_nonnull (result);
   g_assert_cmpstr (result->text->str, ==, "Hi!");
@@ -292,9 +209,9 @@ static void
 test_parse_response_no_usage (void)
 {
   /* A proxy that strips usage. */
-  g_autoptr(TgChatResult) result = parse_reply (
-    "{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"Hi\"}],"
-    "\"model\":\"claude-haiku-4-5\",\"stop_reason\":\"end_turn\"}", NULL);
+  g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (),
+                                                                 "{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"Hi\"}],"
+                                                                 "\"model\":\"claude-haiku-4-5\",\"stop_reason\":\"end_turn\"}", NULL);
 
   g_assert_nonnull (result);
   g_assert_false (result->usage.reported);
@@ -323,7 +240,7 @@ test_parse_response_malformed (void)
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(TgChatResult) result = parse_reply (bad[i], &error);
+      g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (), bad[i], &error);
 
       g_test_message ("reply: %s", bad[i]);
       g_assert_null (result);
@@ -390,7 +307,7 @@ test_stream (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (chunks); i++)
     {
-      g_autoptr(Stream) stream = run_stream (message_stream, chunks[i]);
+      g_autoptr(TgProviderTestStream) stream = tg_provider_test_run_sse_stream (adapter (), message_stream, chunks[i]);
       TgUsage *usage = &stream->result->usage;
 
       g_assert_no_error (stream->error);
@@ -416,20 +333,20 @@ static void
 test_stream_message_delta_input (void)
 {
   /* Newer API versions repeat the input side in message_delta; it wins. */
-  g_autoptr(Stream) stream = run_stream (
-    "event: message_start\n"
-    "data: {\"type\":\"message_start\",\"message\":{\"model\":\"claude-haiku-4-5-20251001\",\"id\":\"msg_01K2JbSUMYhez5RHoK9ZCj9U\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":849,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"cache_creation\":{\"ephemeral_5m_input_tokens\":0,\"ephemeral_1h_input_tokens\":0},\"output_tokens\":10,\"service_tier\":\"standard\"}}}\n\n"
-    "event: content_block_start\n"
-    "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
-    "event: content_block_delta\n"
-    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Sunny.\"}}\n\n"
-    "event: content_block_stop\n"
-    "data: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
-    "event: message_delta\n"
-    "data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"input_tokens\":900,\"cache_creation_input_tokens\":30,\"cache_read_input_tokens\":20,\"output_tokens\":47}}\n\n"
-    "event: message_stop\n"
-    "data: {\"type\":\"message_stop\"}\n\n",
-    4096);
+  g_autoptr(TgProviderTestStream) stream = tg_provider_test_run_sse_stream (adapter (),
+                                                                            "event: message_start\n"
+                                                                            "data: {\"type\":\"message_start\",\"message\":{\"model\":\"claude-haiku-4-5-20251001\",\"id\":\"msg_01K2JbSUMYhez5RHoK9ZCj9U\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":849,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"cache_creation\":{\"ephemeral_5m_input_tokens\":0,\"ephemeral_1h_input_tokens\":0},\"output_tokens\":10,\"service_tier\":\"standard\"}}}\n\n"
+                                                                            "event: content_block_start\n"
+                                                                            "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+                                                                            "event: content_block_delta\n"
+                                                                            "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Sunny.\"}}\n\n"
+                                                                            "event: content_block_stop\n"
+                                                                            "data: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+                                                                            "event: message_delta\n"
+                                                                            "data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"input_tokens\":900,\"cache_creation_input_tokens\":30,\"cache_read_input_tokens\":20,\"output_tokens\":47}}\n\n"
+                                                                            "event: message_stop\n"
+                                                                            "data: {\"type\":\"message_stop\"}\n\n",
+                                                                            4096);
   TgUsage *usage = &stream->result->usage;
 
   g_assert_no_error (stream->error);
@@ -445,12 +362,12 @@ static void
 test_stream_without_event_lines (void)
 {
   /* A proxy that drops event: lines; the data's type still says it all. */
-  g_autoptr(Stream) stream = run_stream (
-    "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"claude-haiku-4-5\",\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n"
-    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Yo\"}}\n\n"
-    "data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":2}}\n\n"
-    "data: {\"type\":\"message_stop\"}\n\n",
-    4096);
+  g_autoptr(TgProviderTestStream) stream = tg_provider_test_run_sse_stream (adapter (),
+                                                                            "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"claude-haiku-4-5\",\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n"
+                                                                            "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Yo\"}}\n\n"
+                                                                            "data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":2}}\n\n"
+                                                                            "data: {\"type\":\"message_stop\"}\n\n",
+                                                                            4096);
 
   g_assert_no_error (stream->error);
   g_assert_true (stream->result->done);
@@ -490,7 +407,7 @@ test_stream_error_event (void)
         "event: error\n"
         "data: {\"type\": \"error\", \"error\": {\"type\": \"%s\", \"message\": \"Overloaded\"}}\n\n",
         errors[i].type);
-      g_autoptr(Stream) stream = run_stream (wire, 4096);
+      g_autoptr(TgProviderTestStream) stream = tg_provider_test_run_sse_stream (adapter (), wire, 4096);
 
       g_test_message ("error type %s", errors[i].type);
       g_assert_error (stream->error, TG_PROVIDER_ERROR, (gint) errors[i].expected);

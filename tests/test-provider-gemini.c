@@ -3,7 +3,7 @@
  * https://ai.google.dev/gemini-api/docs/troubleshooting. */
 
 #include "tg-provider-adapter.h"
-#include "tg-sse-parser.h"
+#include "tg-provider-test-utils.h"
 #include "tg-test-utils.h"
 
 #include <string.h>
@@ -25,83 +25,12 @@ adapter (void)
   return tg_provider_gemini_get_adapter ();
 }
 
-static JsonObject *
-request_body (SoupMessage *message)
-{
-  GBytes *body = tg_provider_get_request_body (message);
-  gsize length;
-  const char *data;
-
-  g_assert_nonnull (body);
-  data = g_bytes_get_data (body, &length);
-  return tg_provider_parse_json_object (data, length, NULL);
-}
-
-static char *
-message_url (SoupMessage *message)
-{
-  return g_uri_to_string (soup_message_get_uri (message));
-}
-
-typedef struct {
-  TgChatResult *result;
-  GPtrArray    *deltas;
-  GError       *error;
-  guint         events;
-  gboolean      done_before_last;
-} Stream;
-
-static void
-on_event (const TgSseEvent *event,
-          gpointer          user_data)
-{
-  Stream *stream = user_data;
-  g_autofree char *delta = NULL;
-
-  if (stream->error != NULL)
-    return;
-  stream->events++;
-  if (stream->result->done)
-    stream->done_before_last = TRUE;
-  if (adapter ()->parse_stream_event (event->type, event->data, stream->result, &delta, &stream->error) &&
-      delta != NULL)
-    g_ptr_array_add (stream->deltas, g_steal_pointer (&delta));
-}
-
-static Stream *
-run_stream (const char *wire,
-            gsize       chunk)
-{
-  Stream *stream = g_new0 (Stream, 1);
-  g_autoptr(TgSseParser) parser = tg_sse_parser_new (0, on_event, stream);
-  gsize length = strlen (wire);
-
-  stream->result = tg_chat_result_new ();
-  stream->deltas = g_ptr_array_new_with_free_func (g_free);
-
-  for (gsize offset = 0; offset < length; offset += chunk)
-    g_assert_true (tg_sse_parser_feed (parser, wire + offset, MIN (chunk, length - offset), NULL));
-  g_assert_false (tg_sse_parser_finish (parser));
-  return stream;
-}
-
-static void
-stream_free (Stream *stream)
-{
-  tg_chat_result_free (stream->result);
-  g_ptr_array_unref (stream->deltas);
-  g_clear_error (&stream->error);
-  g_free (stream);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Stream, stream_free)
-
 /* Request building */
 
 static void
 check_no_key_in_url (SoupMessage *message)
 {
-  g_autofree char *url = message_url (message);
+  g_autofree char *url = tg_provider_test_message_url (message);
 
   g_assert_null (strstr (url, "key="));
   g_assert_null (strstr (url, "TESTKEY"));
@@ -130,7 +59,7 @@ test_build_request_stream (void)
   g_assert_nonnull (message);
 
   g_assert_cmpstr (soup_message_get_method (message), ==, "POST");
-  url = message_url (message);
+  url = tg_provider_test_message_url (message);
   g_assert_cmpstr (url, ==,
                    "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
   check_no_key_in_url (message);
@@ -140,7 +69,7 @@ test_build_request_stream (void)
   g_assert_null (soup_message_headers_get_one (headers, "Authorization"));
   g_assert_cmpstr (soup_message_headers_get_content_type (headers, NULL), ==, "application/json");
 
-  body = request_body (message);
+  body = tg_provider_test_request_body (message);
   contents = json_object_get_array_member (body, "contents");
   g_assert_cmpuint (json_array_get_length (contents), ==, 3);
   item = json_array_get_object_element (contents, 0);
@@ -177,11 +106,11 @@ test_build_request_plain (void)
 
   message = adapter ()->build_request (&gemini_provider, TEST_KEY, request, NULL);
   g_assert_nonnull (message);
-  url = message_url (message);
+  url = tg_provider_test_message_url (message);
   g_assert_cmpstr (url, ==, "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-pro:generateContent");
   check_no_key_in_url (message);
 
-  body = request_body (message);
+  body = tg_provider_test_request_body (message);
   g_assert_false (json_object_has_member (body, "systemInstruction"));
   g_assert_false (json_object_has_member (body, "generationConfig"));
 }
@@ -210,7 +139,7 @@ test_health_request (void)
 
   g_assert_nonnull (message);
   g_assert_cmpstr (soup_message_get_method (message), ==, "GET");
-  url = message_url (message);
+  url = tg_provider_test_message_url (message);
   g_assert_cmpstr (url, ==, "https://generativelanguage.googleapis.com/v1beta/models");
   g_assert_null (strstr (url, "generateContent"));
   check_no_key_in_url (message);
@@ -264,23 +193,11 @@ static const char thinking_reply[] =
   "  \"responseId\": \"mAitaLmkHPPlz7IPvtfUqQ4\"\n"
   "}\n";
 
-static TgChatResult *
-parse_reply (const char  *json,
-             GError     **error)
-{
-  g_autoptr(TgChatResult) result = tg_chat_result_new ();
-  g_autoptr(GBytes) body = g_bytes_new_static (json, strlen (json));
-
-  if (!adapter ()->parse_response (body, result, error))
-    return NULL;
-  return g_steal_pointer (&result);
-}
-
 static void
 test_parse_response (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(TgChatResult) result = parse_reply (thinking_reply, &error);
+  g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (), thinking_reply, &error);
 
   g_assert_no_error (error);
   g_assert_cmpstr (result->text->str, ==, "Hello! How can I help you today?");
@@ -297,9 +214,9 @@ test_parse_response (void)
 static void
 test_parse_response_no_usage (void)
 {
-  g_autoptr(TgChatResult) result = parse_reply (
-    "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}],\"role\":\"model\"},\"finishReason\":\"MAX_TOKENS\",\"index\":0}]}",
-    NULL);
+  g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (),
+                                                                 "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}],\"role\":\"model\"},\"finishReason\":\"MAX_TOKENS\",\"index\":0}]}",
+                                                                 NULL);
 
   g_assert_nonnull (result);
   g_assert_cmpstr (result->text->str, ==, "Hi");
@@ -311,10 +228,10 @@ static void
 test_parse_response_safety_stop (void)
 {
   /* Stopped for safety: a candidate without content is a valid, empty answer. */
-  g_autoptr(TgChatResult) result = parse_reply (
-    "{\"candidates\":[{\"finishReason\":\"SAFETY\",\"index\":0,\"safetyRatings\":[{\"category\":\"HARM_CATEGORY_DANGEROUS_CONTENT\",\"probability\":\"HIGH\",\"blocked\":true}]}],"
-    "\"usageMetadata\":{\"promptTokenCount\":12,\"totalTokenCount\":12},\"modelVersion\":\"gemini-2.0-flash\"}",
-    NULL);
+  g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (),
+                                                                 "{\"candidates\":[{\"finishReason\":\"SAFETY\",\"index\":0,\"safetyRatings\":[{\"category\":\"HARM_CATEGORY_DANGEROUS_CONTENT\",\"probability\":\"HIGH\",\"blocked\":true}]}],"
+                                                                 "\"usageMetadata\":{\"promptTokenCount\":12,\"totalTokenCount\":12},\"modelVersion\":\"gemini-2.0-flash\"}",
+                                                                 NULL);
 
   g_assert_nonnull (result);
   g_assert_cmpstr (result->text->str, ==, "");
@@ -327,20 +244,20 @@ static void
 test_parse_response_blocked (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(TgChatResult) result = parse_reply (
-    "{\n"
-    "  \"promptFeedback\": {\n"
-    "    \"blockReason\": \"SAFETY\",\n"
-    "    \"safetyRatings\": [\n"
-    "      {\"category\": \"HARM_CATEGORY_SEXUALLY_EXPLICIT\", \"probability\": \"NEGLIGIBLE\"},\n"
-    "      {\"category\": \"HARM_CATEGORY_HATE_SPEECH\", \"probability\": \"HIGH\"},\n"
-    "      {\"category\": \"HARM_CATEGORY_HARASSMENT\", \"probability\": \"NEGLIGIBLE\"},\n"
-    "      {\"category\": \"HARM_CATEGORY_DANGEROUS_CONTENT\", \"probability\": \"NEGLIGIBLE\"}\n"
-    "    ]\n"
-    "  },\n"
-    "  \"usageMetadata\": {\"promptTokenCount\": 8, \"totalTokenCount\": 8},\n"
-    "  \"modelVersion\": \"gemini-2.0-flash\"\n"
-    "}\n", &error);
+  g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (),
+                                                                 "{\n"
+                                                                 "  \"promptFeedback\": {\n"
+                                                                 "    \"blockReason\": \"SAFETY\",\n"
+                                                                 "    \"safetyRatings\": [\n"
+                                                                 "      {\"category\": \"HARM_CATEGORY_SEXUALLY_EXPLICIT\", \"probability\": \"NEGLIGIBLE\"},\n"
+                                                                 "      {\"category\": \"HARM_CATEGORY_HATE_SPEECH\", \"probability\": \"HIGH\"},\n"
+                                                                 "      {\"category\": \"HARM_CATEGORY_HARASSMENT\", \"probability\": \"NEGLIGIBLE\"},\n"
+                                                                 "      {\"category\": \"HARM_CATEGORY_DANGEROUS_CONTENT\", \"probability\": \"NEGLIGIBLE\"}\n"
+                                                                 "    ]\n"
+                                                                 "  },\n"
+                                                                 "  \"usageMetadata\": {\"promptTokenCount\": 8, \"totalTokenCount\": 8},\n"
+                                                                 "  \"modelVersion\": \"gemini-2.0-flash\"\n"
+                                                                 "}\n", &error);
 
   g_assert_null (result);
   g_assert_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_REQUEST);
@@ -373,7 +290,7 @@ test_parse_response_malformed (void)
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(TgChatResult) result = parse_reply (bad[i], &error);
+      g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (), bad[i], &error);
 
       g_test_message ("reply: %s", bad[i]);
       g_assert_null (result);
@@ -400,7 +317,7 @@ test_stream (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (chunks); i++)
     {
-      g_autoptr(Stream) stream = run_stream (gemini_stream, chunks[i]);
+      g_autoptr(TgProviderTestStream) stream = tg_provider_test_run_sse_stream (adapter (), gemini_stream, chunks[i]);
 
       g_assert_no_error (stream->error);
       g_assert_cmpuint (stream->events, ==, 4);
@@ -423,10 +340,10 @@ test_stream (void)
 static void
 test_stream_error_event (void)
 {
-  g_autoptr(Stream) stream = run_stream (
-    "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Once\"}],\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 5,\"candidatesTokenCount\": 1,\"totalTokenCount\": 6},\"modelVersion\": \"gemini-2.5-pro\"}\r\n\r\n"
-    "data: {\"error\": {\"code\": 503, \"message\": \"The model is overloaded. Please try again later.\", \"status\": \"UNAVAILABLE\"}}\r\n\r\n",
-    4096);
+  g_autoptr(TgProviderTestStream) stream = tg_provider_test_run_sse_stream (adapter (),
+                                                                            "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Once\"}],\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 5,\"candidatesTokenCount\": 1,\"totalTokenCount\": 6},\"modelVersion\": \"gemini-2.5-pro\"}\r\n\r\n"
+                                                                            "data: {\"error\": {\"code\": 503, \"message\": \"The model is overloaded. Please try again later.\", \"status\": \"UNAVAILABLE\"}}\r\n\r\n",
+                                                                            4096);
 
   g_assert_error (stream->error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_OVERLOADED);
   g_assert_nonnull (strstr (stream->error->message, "The model is overloaded"));
@@ -438,9 +355,9 @@ test_stream_error_event (void)
 static void
 test_stream_blocked (void)
 {
-  g_autoptr(Stream) stream = run_stream (
-    "data: {\"promptFeedback\": {\"blockReason\": \"PROHIBITED_CONTENT\"},\"usageMetadata\": {\"promptTokenCount\": 9,\"totalTokenCount\": 9},\"modelVersion\": \"gemini-2.5-flash\"}\r\n\r\n",
-    4096);
+  g_autoptr(TgProviderTestStream) stream = tg_provider_test_run_sse_stream (adapter (),
+                                                                            "data: {\"promptFeedback\": {\"blockReason\": \"PROHIBITED_CONTENT\"},\"usageMetadata\": {\"promptTokenCount\": 9,\"totalTokenCount\": 9},\"modelVersion\": \"gemini-2.5-flash\"}\r\n\r\n",
+                                                                            4096);
 
   g_assert_error (stream->error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_REQUEST);
   g_assert_nonnull (strstr (stream->error->message, "PROHIBITED_CONTENT"));

@@ -2,7 +2,7 @@
  * https://github.com/ollama/ollama/blob/main/docs/api.md */
 
 #include "tg-provider-adapter.h"
-#include "tg-ndjson-reader.h"
+#include "tg-provider-test-utils.h"
 #include "tg-test-utils.h"
 
 #include <string.h>
@@ -22,79 +22,6 @@ adapter (void)
 {
   return tg_provider_ollama_get_adapter ();
 }
-
-static JsonObject *
-request_body (SoupMessage *message)
-{
-  GBytes *body = tg_provider_get_request_body (message);
-  gsize length;
-  const char *data;
-
-  g_assert_nonnull (body);
-  data = g_bytes_get_data (body, &length);
-  return tg_provider_parse_json_object (data, length, NULL);
-}
-
-static char *
-message_url (SoupMessage *message)
-{
-  return g_uri_to_string (soup_message_get_uri (message));
-}
-
-typedef struct {
-  TgChatResult *result;
-  GPtrArray    *deltas;
-  GError       *error;
-  guint         lines;
-  gboolean      done_before_last;
-} Stream;
-
-static void
-on_line (const char *line,
-         gsize       length,
-         gpointer    user_data)
-{
-  Stream *stream = user_data;
-  g_autofree char *delta = NULL;
-
-  if (stream->error != NULL)
-    return;
-  stream->lines++;
-  if (stream->result->done)
-    stream->done_before_last = TRUE;
-  /* NDJSON has no event names. */
-  if (adapter ()->parse_stream_event (NULL, line, stream->result, &delta, &stream->error) &&
-      delta != NULL)
-    g_ptr_array_add (stream->deltas, g_steal_pointer (&delta));
-}
-
-static Stream *
-run_stream (const char *wire,
-            gsize       chunk)
-{
-  Stream *stream = g_new0 (Stream, 1);
-  g_autoptr(TgNdjsonReader) reader = tg_ndjson_reader_new (0, on_line, stream);
-  gsize length = strlen (wire);
-
-  stream->result = tg_chat_result_new ();
-  stream->deltas = g_ptr_array_new_with_free_func (g_free);
-
-  for (gsize offset = 0; offset < length; offset += chunk)
-    g_assert_true (tg_ndjson_reader_feed (reader, wire + offset, MIN (chunk, length - offset), NULL));
-  tg_ndjson_reader_finish (reader);
-  return stream;
-}
-
-static void
-stream_free (Stream *stream)
-{
-  tg_chat_result_free (stream->result);
-  g_ptr_array_unref (stream->deltas);
-  g_clear_error (&stream->error);
-  g_free (stream);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Stream, stream_free)
 
 /* Request building */
 
@@ -120,14 +47,14 @@ test_build_request (void)
   g_assert_nonnull (message);
 
   g_assert_cmpstr (soup_message_get_method (message), ==, "POST");
-  url = message_url (message);
+  url = tg_provider_test_message_url (message);
   g_assert_cmpstr (url, ==, "http://localhost:11434/api/chat");
 
   headers = soup_message_get_request_headers (message);
   g_assert_null (soup_message_headers_get_one (headers, "Authorization"));
   g_assert_cmpstr (soup_message_headers_get_content_type (headers, NULL), ==, "application/json");
 
-  body = request_body (message);
+  body = tg_provider_test_request_body (message);
   g_assert_cmpstr (json_object_get_string_member (body, "model"), ==, "llama3.2");
   /* Ollama streams by default: a whole reply must be asked for. */
   g_assert_true (json_object_has_member (body, "stream"));
@@ -167,7 +94,7 @@ test_build_request_stream_proxy (void)
   g_assert_cmpstr (soup_message_headers_get_one (soup_message_get_request_headers (message), "Authorization"),
                    ==, "Bearer proxy-token-123");
 
-  body = request_body (message);
+  body = tg_provider_test_request_body (message);
   g_assert_true (json_object_get_boolean_member (body, "stream"));
   g_assert_false (json_object_has_member (body, "options"));
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (body, "messages")), ==, 1);
@@ -181,7 +108,7 @@ test_health_request (void)
 
   g_assert_nonnull (message);
   g_assert_cmpstr (soup_message_get_method (message), ==, "GET");
-  url = message_url (message);
+  url = tg_provider_test_message_url (message);
   g_assert_cmpstr (url, ==, "http://localhost:11434/api/tags");
   g_assert_null (strstr (url, "/api/chat"));
   g_assert_null (soup_message_headers_get_one (soup_message_get_request_headers (message), "Authorization"));
@@ -190,36 +117,24 @@ test_health_request (void)
 
 /* Whole replies */
 
-static TgChatResult *
-parse_reply (const char  *json,
-             GError     **error)
-{
-  g_autoptr(TgChatResult) result = tg_chat_result_new ();
-  g_autoptr(GBytes) body = g_bytes_new_static (json, strlen (json));
-
-  if (!adapter ()->parse_response (body, result, error))
-    return NULL;
-  return g_steal_pointer (&result);
-}
-
 static void
 test_parse_response (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(TgChatResult) result = parse_reply (
-    "{\n"
-    "  \"model\": \"llama3.1\",\n"
-    "  \"created_at\": \"2024-12-06T00:46:58.265747Z\",\n"
-    "  \"message\": { \"role\": \"assistant\", \"content\": \"{\\\"age\\\": 22, \\\"available\\\": false}\" },\n"
-    "  \"done_reason\": \"stop\",\n"
-    "  \"done\": true,\n"
-    "  \"total_duration\": 2254970291,\n"
-    "  \"load_duration\": 574751416,\n"
-    "  \"prompt_eval_count\": 34,\n"
-    "  \"prompt_eval_duration\": 1502000000,\n"
-    "  \"eval_count\": 12,\n"
-    "  \"eval_duration\": 175000000\n"
-    "}\n", &error);
+  g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (),
+                                                                 "{\n"
+                                                                 "  \"model\": \"llama3.1\",\n"
+                                                                 "  \"created_at\": \"2024-12-06T00:46:58.265747Z\",\n"
+                                                                 "  \"message\": { \"role\": \"assistant\", \"content\": \"{\\\"age\\\": 22, \\\"available\\\": false}\" },\n"
+                                                                 "  \"done_reason\": \"stop\",\n"
+                                                                 "  \"done\": true,\n"
+                                                                 "  \"total_duration\": 2254970291,\n"
+                                                                 "  \"load_duration\": 574751416,\n"
+                                                                 "  \"prompt_eval_count\": 34,\n"
+                                                                 "  \"prompt_eval_duration\": 1502000000,\n"
+                                                                 "  \"eval_count\": 12,\n"
+                                                                 "  \"eval_duration\": 175000000\n"
+                                                                 "}\n", &error);
 
   g_assert_no_error (error);
   g_assert_cmpstr (result->text->str, ==, "{\"age\": 22, \"available\": false}");
@@ -236,11 +151,11 @@ static void
 test_parse_response_prompt_cached (void)
 {
   /* A prompt served from Ollama's cache has no prompt_eval_count. */
-  g_autoptr(TgChatResult) result = parse_reply (
-    "{\"model\":\"llama3.2\",\"created_at\":\"2024-07-22T20:33:28.123648Z\","
-    "\"message\":{\"role\":\"assistant\",\"content\":\"Hello again!\"},"
-    "\"done_reason\":\"stop\",\"done\":true,\"total_duration\":885095291,\"load_duration\":3753500,"
-    "\"eval_count\":4,\"eval_duration\":552222000}", NULL);
+  g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (),
+                                                                 "{\"model\":\"llama3.2\",\"created_at\":\"2024-07-22T20:33:28.123648Z\","
+                                                                 "\"message\":{\"role\":\"assistant\",\"content\":\"Hello again!\"},"
+                                                                 "\"done_reason\":\"stop\",\"done\":true,\"total_duration\":885095291,\"load_duration\":3753500,"
+                                                                 "\"eval_count\":4,\"eval_duration\":552222000}", NULL);
 
   g_assert_nonnull (result);
   g_assert_true (result->usage.reported);
@@ -251,9 +166,9 @@ test_parse_response_prompt_cached (void)
 static void
 test_parse_response_no_usage (void)
 {
-  g_autoptr(TgChatResult) result = parse_reply (
-    "{\"model\":\"llama3.2\",\"created_at\":\"2024-09-12T21:17:29.110811Z\","
-    "\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done_reason\":\"load\",\"done\":true}", NULL);
+  g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (),
+                                                                 "{\"model\":\"llama3.2\",\"created_at\":\"2024-09-12T21:17:29.110811Z\","
+                                                                 "\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done_reason\":\"load\",\"done\":true}", NULL);
 
   g_assert_nonnull (result);
   g_assert_false (result->usage.reported);
@@ -264,7 +179,7 @@ static void
 test_parse_response_error_body (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(TgChatResult) result = parse_reply ("{\"error\":\"model \\\"llama9\\\" not found, try pulling it first\"}", &error);
+  g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (), "{\"error\":\"model \\\"llama9\\\" not found, try pulling it first\"}", &error);
 
   g_assert_null (result);
   g_assert_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_REQUEST);
@@ -292,7 +207,7 @@ test_parse_response_malformed (void)
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(TgChatResult) result = parse_reply (bad[i], &error);
+      g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (), bad[i], &error);
 
       g_test_message ("reply: %s", bad[i]);
       g_assert_null (result);
@@ -315,7 +230,7 @@ test_stream (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (chunks); i++)
     {
-      g_autoptr(Stream) stream = run_stream (chat_stream, chunks[i]);
+      g_autoptr(TgProviderTestStream) stream = tg_provider_test_run_ndjson_stream (adapter (), chat_stream, chunks[i]);
 
       g_assert_no_error (stream->error);
       g_assert_cmpuint (stream->lines, ==, 4);
@@ -339,10 +254,10 @@ test_stream_final_without_message (void)
 {
   /* Older servers (and the API document's example) end with no message member,
    * and no newline after the last line. */
-  g_autoptr(Stream) stream = run_stream (
-    "{\"model\":\"llama3.2\",\"created_at\":\"2023-08-04T08:52:19.385406455-07:00\",\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"done\":false}\r\n"
-    "{\"model\":\"llama3.2\",\"created_at\":\"2023-08-04T19:22:45.499127Z\",\"done\":true,\"total_duration\":8113331500,\"load_duration\":6396458,\"eval_count\":468,\"eval_duration\":7701267000}",
-    4096);
+  g_autoptr(TgProviderTestStream) stream = tg_provider_test_run_ndjson_stream (adapter (),
+                                                                               "{\"model\":\"llama3.2\",\"created_at\":\"2023-08-04T08:52:19.385406455-07:00\",\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"done\":false}\r\n"
+                                                                               "{\"model\":\"llama3.2\",\"created_at\":\"2023-08-04T19:22:45.499127Z\",\"done\":true,\"total_duration\":8113331500,\"load_duration\":6396458,\"eval_count\":468,\"eval_duration\":7701267000}",
+                                                                               4096);
 
   g_assert_no_error (stream->error);
   g_assert_true (stream->result->done);
@@ -357,11 +272,11 @@ static void
 test_stream_thinking (void)
 {
   /* Thinking models send message.thinking first; it is not the answer. */
-  g_autoptr(Stream) stream = run_stream (
-    "{\"model\":\"qwen3:8b\",\"created_at\":\"2025-05-29T09:35:56.836222Z\",\"message\":{\"role\":\"assistant\",\"content\":\"\",\"thinking\":\"The user asks\"},\"done\":false}\n"
-    "{\"model\":\"qwen3:8b\",\"created_at\":\"2025-05-29T09:35:57.836222Z\",\"message\":{\"role\":\"assistant\",\"content\":\"Blue.\"},\"done\":false}\n"
-    "{\"model\":\"qwen3:8b\",\"created_at\":\"2025-05-29T09:35:58.836222Z\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done_reason\":\"stop\",\"done\":true,\"prompt_eval_count\":11,\"eval_count\":40}\n",
-    4096);
+  g_autoptr(TgProviderTestStream) stream = tg_provider_test_run_ndjson_stream (adapter (),
+                                                                               "{\"model\":\"qwen3:8b\",\"created_at\":\"2025-05-29T09:35:56.836222Z\",\"message\":{\"role\":\"assistant\",\"content\":\"\",\"thinking\":\"The user asks\"},\"done\":false}\n"
+                                                                               "{\"model\":\"qwen3:8b\",\"created_at\":\"2025-05-29T09:35:57.836222Z\",\"message\":{\"role\":\"assistant\",\"content\":\"Blue.\"},\"done\":false}\n"
+                                                                               "{\"model\":\"qwen3:8b\",\"created_at\":\"2025-05-29T09:35:58.836222Z\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done_reason\":\"stop\",\"done\":true,\"prompt_eval_count\":11,\"eval_count\":40}\n",
+                                                                               4096);
 
   g_assert_no_error (stream->error);
   g_assert_cmpstr (stream->result->text->str, ==, "Blue.");
@@ -372,12 +287,12 @@ test_stream_thinking (void)
 static void
 test_stream_error_line (void)
 {
-  g_autoptr(Stream) stream = run_stream (
-    "{\"model\":\"llama3.2\",\"created_at\":\"2023-08-04T08:52:19.385406455-07:00\",\"message\":{\"role\":\"assistant\",\"content\":\"The\"},\"done\":false}\n"
-    "{\"error\":\"an error was encountered while running the model: unexpected EOF\"}\n",
-    4096);
-  g_autoptr(Stream) missing = run_stream (
-    "{\"error\":\"model \\\"llama9\\\" not found, try pulling it first\"}\n", 4096);
+  g_autoptr(TgProviderTestStream) stream = tg_provider_test_run_ndjson_stream (adapter (),
+                                                                               "{\"model\":\"llama3.2\",\"created_at\":\"2023-08-04T08:52:19.385406455-07:00\",\"message\":{\"role\":\"assistant\",\"content\":\"The\"},\"done\":false}\n"
+                                                                               "{\"error\":\"an error was encountered while running the model: unexpected EOF\"}\n",
+                                                                               4096);
+  g_autoptr(TgProviderTestStream) missing = tg_provider_test_run_ndjson_stream (adapter (),
+                                                                                "{\"error\":\"model \\\"llama9\\\" not found, try pulling it first\"}\n", 4096);
 
   g_assert_error (stream->error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_SERVER);
   g_assert_nonnull (strstr (stream->error->message, "unexpected EOF"));

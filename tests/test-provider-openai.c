@@ -3,7 +3,7 @@
  * compatible servers' own documentation. */
 
 #include "tg-provider-adapter.h"
-#include "tg-sse-parser.h"
+#include "tg-provider-test-utils.h"
 #include "tg-test-utils.h"
 
 #include <string.h>
@@ -44,80 +44,6 @@ adapter (void)
   return tg_provider_openai_get_adapter ();
 }
 
-static JsonObject *
-request_body (SoupMessage *message)
-{
-  GBytes *body = tg_provider_get_request_body (message);
-  gsize length;
-  const char *data;
-
-  g_assert_nonnull (body);
-  data = g_bytes_get_data (body, &length);
-  return tg_provider_parse_json_object (data, length, NULL);
-}
-
-static char *
-message_url (SoupMessage *message)
-{
-  return g_uri_to_string (soup_message_get_uri (message));
-}
-
-/* Feeding a whole stream through the real SSE parser */
-
-typedef struct {
-  TgChatResult *result;
-  GPtrArray    *deltas;
-  GError       *error;
-  guint         events;
-  gboolean      done_before_last;
-} Stream;
-
-static void
-on_event (const TgSseEvent *event,
-          gpointer          user_data)
-{
-  Stream *stream = user_data;
-  g_autofree char *delta = NULL;
-
-  if (stream->error != NULL)
-    return;
-  stream->events++;
-  if (stream->result->done)
-    stream->done_before_last = TRUE;
-  if (adapter ()->parse_stream_event (event->type, event->data, stream->result, &delta, &stream->error) &&
-      delta != NULL)
-    g_ptr_array_add (stream->deltas, g_steal_pointer (&delta));
-}
-
-/* @chunk: bytes per feed, to split events anywhere. */
-static Stream *
-run_stream (const char *wire,
-            gsize       chunk)
-{
-  Stream *stream = g_new0 (Stream, 1);
-  g_autoptr(TgSseParser) parser = tg_sse_parser_new (0, on_event, stream);
-  gsize length = strlen (wire);
-
-  stream->result = tg_chat_result_new ();
-  stream->deltas = g_ptr_array_new_with_free_func (g_free);
-
-  for (gsize offset = 0; offset < length; offset += chunk)
-    g_assert_true (tg_sse_parser_feed (parser, wire + offset, MIN (chunk, length - offset), NULL));
-  g_assert_false (tg_sse_parser_finish (parser));
-  return stream;
-}
-
-static void
-stream_free (Stream *stream)
-{
-  tg_chat_result_free (stream->result);
-  g_ptr_array_unref (stream->deltas);
-  g_clear_error (&stream->error);
-  g_free (stream);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Stream, stream_free)
-
 /* Request building */
 
 static void
@@ -143,7 +69,7 @@ test_build_request_openai_stream (void)
   g_assert_nonnull (message);
 
   g_assert_cmpstr (soup_message_get_method (message), ==, "POST");
-  url = message_url (message);
+  url = tg_provider_test_message_url (message);
   g_assert_cmpstr (url, ==, "https://api.openai.com/v1/chat/completions");
   g_assert_null (strstr (url, "TESTKEY"));
 
@@ -151,7 +77,7 @@ test_build_request_openai_stream (void)
   g_assert_cmpstr (soup_message_headers_get_one (headers, "Authorization"), ==, "Bearer " TEST_KEY);
   g_assert_cmpstr (soup_message_headers_get_content_type (headers, NULL), ==, "application/json");
 
-  body = request_body (message);
+  body = tg_provider_test_request_body (message);
   g_assert_nonnull (body);
   g_assert_cmpstr (json_object_get_string_member (body, "model"), ==, "gpt-4o-mini");
   g_assert_true (json_object_get_boolean_member (body, "stream"));
@@ -191,10 +117,10 @@ test_build_request_compatible (void)
 
   message = adapter ()->build_request (&groq_provider, "gsk_test", request, NULL);
   g_assert_nonnull (message);
-  url = message_url (message);
+  url = tg_provider_test_message_url (message);
   g_assert_cmpstr (url, ==, "https://api.groq.com/openai/v1/chat/completions");
 
-  body = request_body (message);
+  body = tg_provider_test_request_body (message);
   g_assert_false (json_object_get_boolean_member (body, "stream"));
   /* stream_options is only allowed with stream: true. */
   g_assert_false (json_object_has_member (body, "stream_options"));
@@ -220,11 +146,11 @@ test_build_request_keyless (void)
 
   message = adapter ()->build_request (&lmstudio_provider, NULL, request, NULL);
   g_assert_nonnull (message);
-  url = message_url (message);
+  url = tg_provider_test_message_url (message);
   g_assert_cmpstr (url, ==, "http://localhost:1234/v1/chat/completions");
   g_assert_null (soup_message_headers_get_one (soup_message_get_request_headers (message), "Authorization"));
 
-  body = request_body (message);
+  body = tg_provider_test_request_body (message);
   /* An empty system prompt is no system message; temperature 0 is a value. */
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (body, "messages")), ==, 1);
   g_assert_cmpfloat (json_object_get_double_member (body, "temperature"), ==, 0.0);
@@ -269,7 +195,7 @@ test_health_request (void)
 
   g_assert_nonnull (message);
   g_assert_cmpstr (soup_message_get_method (message), ==, "GET");
-  url = message_url (message);
+  url = tg_provider_test_message_url (message);
   g_assert_cmpstr (url, ==, "https://api.openai.com/v1/models");
   g_assert_null (strstr (url, "completions"));
   g_assert_cmpstr (soup_message_headers_get_one (soup_message_get_request_headers (message), "Authorization"),
@@ -278,7 +204,7 @@ test_health_request (void)
 
   /* No health_path in the catalogue: the list-models default. */
   g_assert_nonnull (local);
-  local_url = message_url (local);
+  local_url = tg_provider_test_message_url (local);
   g_assert_cmpstr (local_url, ==, "http://localhost:1234/v1/models");
   g_assert_null (soup_message_headers_get_one (soup_message_get_request_headers (local), "Authorization"));
 
@@ -364,23 +290,11 @@ static const char no_usage_reply[] =
   "\"created\":1717078946,\"model\":\"gpt-3.5-turbo\",\"object\":\"chat.completion\","
   "\"id\":\"chatcmpl-fBWpzFaHMr1Q5Fk4u6ABzYaOqfh7ClKf\"}";
 
-static TgChatResult *
-parse_reply (const char  *json,
-             GError     **error)
-{
-  g_autoptr(TgChatResult) result = tg_chat_result_new ();
-  g_autoptr(GBytes) body = g_bytes_new_static (json, strlen (json));
-
-  if (!adapter ()->parse_response (body, result, error))
-    return NULL;
-  return g_steal_pointer (&result);
-}
-
 static void
 test_parse_response (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(TgChatResult) result = parse_reply (openai_reply, &error);
+  g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (), openai_reply, &error);
 
   g_assert_no_error (error);
   g_assert_cmpstr (result->text->str, ==,
@@ -397,7 +311,7 @@ test_parse_response (void)
 static void
 test_parse_response_deepseek (void)
 {
-  g_autoptr(TgChatResult) result = parse_reply (deepseek_reply, NULL);
+  g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (), deepseek_reply, NULL);
 
   g_assert_nonnull (result);
   g_assert_cmpstr (result->text->str, ==, "Hello! How can I help you today?");
@@ -410,7 +324,7 @@ test_parse_response_deepseek (void)
 static void
 test_parse_response_no_usage (void)
 {
-  g_autoptr(TgChatResult) result = parse_reply (no_usage_reply, NULL);
+  g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (), no_usage_reply, NULL);
 
   g_assert_nonnull (result);
   g_assert_cmpstr (result->text->str, ==, "Once upon a time");
@@ -424,12 +338,12 @@ static void
 test_parse_response_content_parts (void)
 {
   /* Mistral's reasoning models answer with typed parts. */
-  g_autoptr(TgChatResult) result = parse_reply (
-    "{\"id\":\"a1\",\"object\":\"chat.completion\",\"model\":\"magistral-medium-2507\","
-    "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":["
-    "{\"type\":\"thinking\",\"thinking\":[{\"type\":\"text\",\"text\":\"Let me think.\"}]},"
-    "{\"type\":\"text\",\"text\":\"42\"}]},\"finish_reason\":\"stop\"}],"
-    "\"usage\":{\"prompt_tokens\":10,\"total_tokens\":60,\"completion_tokens\":50}}", NULL);
+  g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (),
+                                                                 "{\"id\":\"a1\",\"object\":\"chat.completion\",\"model\":\"magistral-medium-2507\","
+                                                                 "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":["
+                                                                 "{\"type\":\"thinking\",\"thinking\":[{\"type\":\"text\",\"text\":\"Let me think.\"}]},"
+                                                                 "{\"type\":\"text\",\"text\":\"42\"}]},\"finish_reason\":\"stop\"}],"
+                                                                 "\"usage\":{\"prompt_tokens\":10,\"total_tokens\":60,\"completion_tokens\":50}}", NULL);
 
   g_assert_nonnull (result);
   g_assert_cmpstr (result->text->str, ==, "42");
@@ -463,7 +377,7 @@ test_parse_response_malformed (void)
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(TgChatResult) result = parse_reply (bad[i], &error);
+      g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (), bad[i], &error);
 
       g_test_message ("reply: %s", bad[i]);
       g_assert_null (result);
@@ -477,8 +391,8 @@ test_parse_response_error_body (void)
 {
   /* Some servers answer 200 with an error object. */
   g_autoptr(GError) error = NULL;
-  g_autoptr(TgChatResult) result = parse_reply (
-    "{\"error\":{\"message\":\"Provider returned error\",\"code\":502}}", &error);
+  g_autoptr(TgChatResult) result = tg_provider_test_parse_reply (adapter (),
+                                                                 "{\"error\":{\"message\":\"Provider returned error\",\"code\":502}}", &error);
 
   g_assert_null (result);
   g_assert_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_SERVER);
@@ -504,7 +418,7 @@ static const char openai_stream[] =
   "\n";
 
 static void
-check_openai_stream (Stream *stream)
+check_openai_stream (TgProviderTestStream *stream)
 {
   g_assert_no_error (stream->error);
   g_assert_cmpuint (stream->events, ==, 7);
@@ -530,7 +444,7 @@ test_stream (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (chunks); i++)
     {
-      g_autoptr(Stream) stream = run_stream (openai_stream, chunks[i]);
+      g_autoptr(TgProviderTestStream) stream = tg_provider_test_run_sse_stream (adapter (), openai_stream, chunks[i]);
 
       check_openai_stream (stream);
     }
@@ -540,10 +454,10 @@ static void
 test_stream_no_usage (void)
 {
   /* A compatible server that ignores stream_options. */
-  g_autoptr(Stream) stream = run_stream (
-    "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}],\"created\":1717078946,\"id\":\"chatcmpl-1\",\"model\":\"local\",\"object\":\"chat.completion.chunk\"}\r\n\r\n"
-    "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"created\":1717078946,\"id\":\"chatcmpl-1\",\"model\":\"local\",\"object\":\"chat.completion.chunk\"}\r\n\r\n"
-    "data: [DONE]\r\n\r\n", 4096);
+  g_autoptr(TgProviderTestStream) stream = tg_provider_test_run_sse_stream (adapter (),
+                                                                            "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}],\"created\":1717078946,\"id\":\"chatcmpl-1\",\"model\":\"local\",\"object\":\"chat.completion.chunk\"}\r\n\r\n"
+                                                                            "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"created\":1717078946,\"id\":\"chatcmpl-1\",\"model\":\"local\",\"object\":\"chat.completion.chunk\"}\r\n\r\n"
+                                                                            "data: [DONE]\r\n\r\n", 4096);
 
   g_assert_no_error (stream->error);
   g_assert_true (stream->result->done);
@@ -555,11 +469,11 @@ static void
 test_stream_error_event (void)
 {
   /* OpenRouter: https://openrouter.ai/docs/api-reference/errors (errors during streaming) */
-  g_autoptr(Stream) stream = run_stream (
-    ": OPENROUTER PROCESSING\n\n"
-    "data: {\"id\":\"gen-1\",\"object\":\"chat.completion.chunk\",\"created\":1740000000,\"model\":\"openai/gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Par\"},\"finish_reason\":null}]}\n\n"
-    "data: {\"id\":\"cmpl-abc123\",\"object\":\"chat.completion.chunk\",\"created\":1234567890,\"model\":\"gpt-3.5-turbo\",\"provider\":\"openai\",\"error\":{\"code\":\"server_error\",\"message\":\"Provider disconnected unexpectedly\"},\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}]}\n\n",
-    4096);
+  g_autoptr(TgProviderTestStream) stream = tg_provider_test_run_sse_stream (adapter (),
+                                                                            ": OPENROUTER PROCESSING\n\n"
+                                                                            "data: {\"id\":\"gen-1\",\"object\":\"chat.completion.chunk\",\"created\":1740000000,\"model\":\"openai/gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Par\"},\"finish_reason\":null}]}\n\n"
+                                                                            "data: {\"id\":\"cmpl-abc123\",\"object\":\"chat.completion.chunk\",\"created\":1234567890,\"model\":\"gpt-3.5-turbo\",\"provider\":\"openai\",\"error\":{\"code\":\"server_error\",\"message\":\"Provider disconnected unexpectedly\"},\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}]}\n\n",
+                                                                            4096);
 
   g_assert_error (stream->error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_SERVER);
   g_assert_nonnull (strstr (stream->error->message, "Provider disconnected unexpectedly"));
