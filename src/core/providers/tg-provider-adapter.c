@@ -868,6 +868,37 @@ tg_provider_json_get_count (JsonObject  *object,
   return TRUE;
 }
 
+static void
+add_message (JsonBuilder *builder,
+             const char  *role,
+             const char  *content)
+{
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "role");
+  json_builder_add_string_value (builder, role);
+  json_builder_set_member_name (builder, "content");
+  json_builder_add_string_value (builder, content);
+  json_builder_end_object (builder);
+}
+
+void
+tg_provider_add_messages (JsonBuilder         *builder,
+                          const TgChatRequest *request,
+                          gboolean             system_as_message)
+{
+  json_builder_set_member_name (builder, "messages");
+  json_builder_begin_array (builder);
+  if (system_as_message && request->system != NULL && *request->system != '\0')
+    add_message (builder, "system", request->system);
+  for (guint i = 0; i < request->messages->len; i++)
+    {
+      const TgChatMessage *chat_message = g_ptr_array_index (request->messages, i);
+
+      add_message (builder, chat_message->role, chat_message->content);
+    }
+  json_builder_end_array (builder);
+}
+
 void
 tg_provider_set_json_body (SoupMessage *message,
                            JsonBuilder *builder)

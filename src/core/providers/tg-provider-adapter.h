@@ -203,6 +203,12 @@ gboolean     tg_provider_json_get_count     (JsonObject         *object,
                                              gint64             *out,
                                              gboolean           *present,
                                              GError            **error);
+/* The "messages" member: {role, content} objects in order, led by the system
+ * prompt as a "system" message when @system_as_message (OpenAI, Ollama;
+ * Anthropic takes it as a top-level field instead). */
+void         tg_provider_add_messages       (JsonBuilder          *builder,
+                                             const TgChatRequest  *request,
+                                             gboolean              system_as_message);
 /* @builder's root as the request body, Content-Type application/json. */
 void         tg_provider_set_json_body      (SoupMessage        *message,
                                              JsonBuilder        *builder);

@@ -58,20 +58,7 @@ anthropic_build_request (const TgCatalogProvider *provider,
       json_builder_add_string_value (builder, request->system);
     }
 
-  json_builder_set_member_name (builder, "messages");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < request->messages->len; i++)
-    {
-      const TgChatMessage *chat_message = g_ptr_array_index (request->messages, i);
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "role");
-      json_builder_add_string_value (builder, chat_message->role);
-      json_builder_set_member_name (builder, "content");
-      json_builder_add_string_value (builder, chat_message->content);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
+  tg_provider_add_messages (builder, request, FALSE);
 
   if (request->temperature >= 0)
     {

@@ -42,29 +42,7 @@ openai_build_request (const TgCatalogProvider *provider,
   json_builder_set_member_name (builder, "model");
   json_builder_add_string_value (builder, request->model);
 
-  json_builder_set_member_name (builder, "messages");
-  json_builder_begin_array (builder);
-  if (request->system != NULL && *request->system != '\0')
-    {
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "role");
-      json_builder_add_string_value (builder, "system");
-      json_builder_set_member_name (builder, "content");
-      json_builder_add_string_value (builder, request->system);
-      json_builder_end_object (builder);
-    }
-  for (guint i = 0; i < request->messages->len; i++)
-    {
-      const TgChatMessage *chat_message = g_ptr_array_index (request->messages, i);
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "role");
-      json_builder_add_string_value (builder, chat_message->role);
-      json_builder_set_member_name (builder, "content");
-      json_builder_add_string_value (builder, chat_message->content);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
+  tg_provider_add_messages (builder, request, TRUE);
 
   json_builder_set_member_name (builder, "stream");
   json_builder_add_boolean_value (builder, request->stream);
