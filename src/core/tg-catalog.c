@@ -52,6 +52,22 @@ static const struct {
 G_STATIC_ASSERT (G_N_ELEMENTS (wire_format_names) == TG_WIRE_FORMAT_OLLAMA + 1);
 G_STATIC_ASSERT (G_N_ELEMENTS (auth_style_names) == TG_AUTH_STYLE_NONE + 1);
 
+/* The index of @str in @names, for the enums spelled as strings in the file. */
+static gboolean
+find_name (const char * const *names,
+           guint               n_names,
+           const char         *str,
+           guint              *out_index)
+{
+  for (guint i = 0; str != NULL && i < n_names; i++)
+    if (g_str_equal (str, names[i]))
+      {
+        *out_index = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
 const char *
 tg_wire_format_to_string (TgWireFormat format)
 {
@@ -64,18 +80,14 @@ gboolean
 tg_wire_format_from_string (const char   *str,
                             TgWireFormat *out)
 {
+  guint index;
+
   g_return_val_if_fail (out != NULL, FALSE);
 
-  for (guint i = 0; str != NULL && i < G_N_ELEMENTS (wire_format_names); i++)
-    {
-      if (g_str_equal (str, wire_format_names[i]))
-        {
-          *out = (TgWireFormat) i;
-          return TRUE;
-        }
-    }
-
-  return FALSE;
+  if (!find_name (wire_format_names, G_N_ELEMENTS (wire_format_names), str, &index))
+    return FALSE;
+  *out = (TgWireFormat) index;
+  return TRUE;
 }
 
 const char *
@@ -90,18 +102,14 @@ gboolean
 tg_auth_style_from_string (const char  *str,
                            TgAuthStyle *out)
 {
+  guint index;
+
   g_return_val_if_fail (out != NULL, FALSE);
 
-  for (guint i = 0; str != NULL && i < G_N_ELEMENTS (auth_style_names); i++)
-    {
-      if (g_str_equal (str, auth_style_names[i]))
-        {
-          *out = (TgAuthStyle) i;
-          return TRUE;
-        }
-    }
-
-  return FALSE;
+  if (!find_name (auth_style_names, G_N_ELEMENTS (auth_style_names), str, &index))
+    return FALSE;
+  *out = (TgAuthStyle) index;
+  return TRUE;
 }
 
 const char *
