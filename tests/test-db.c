@@ -548,6 +548,9 @@ test_preferences_crud (void)
     prefs->alert_thresholds[i] = 10 * (i + 1);
   prefs->hard_limit = TRUE;
   prefs->health_check_interval_s = 60;
+  g_hash_table_insert (prefs->fallback_models, g_strdup ("openai"), g_strdup ("gpt-5-mini"));
+  g_hash_table_insert (prefs->fallback_models, g_strdup ("anthropic"), g_strdup ("claude \"haiku\""));
+  prefs->health_checks_paused = TRUE;
 
   g_assert_true (tg_db_update_preferences (db, prefs, &error));
   g_assert_no_error (error);
@@ -565,6 +568,10 @@ test_preferences_crud (void)
   for (guint i = 0; i < TG_MAX_ALERT_THRESHOLDS; i++)
     g_assert_cmpuint (got->alert_thresholds[i], ==, 10 * (i + 1));
   g_assert_true (got->hard_limit);
+  g_assert_cmpuint (g_hash_table_size (got->fallback_models), ==, 2);
+  g_assert_cmpstr (g_hash_table_lookup (got->fallback_models, "openai"), ==, "gpt-5-mini");
+  g_assert_cmpstr (g_hash_table_lookup (got->fallback_models, "anthropic"), ==, "claude \"haiku\"");
+  g_assert_true (got->health_checks_paused);
   g_assert_cmpuint (got->health_check_interval_s, ==, 60);
   g_assert_cmpint (got->created_at_ms, ==, prefs->created_at_ms);
   g_assert_cmpint (got->updated_at_ms, ==, prefs->updated_at_ms);
@@ -1829,6 +1836,88 @@ test_error_schema_too_new_rollback_journal (void)
   check_too_new ("delete");
 }
 
+/* Each alert is taken once: the second insert of the same one reports it was
+ * already there, while another budget amount or period is a new alert. */
+static void
+test_budget_alerts (void)
+{
+  g_autoptr(TgDb) db = open_fresh_db ();
+  g_autoptr(TgPreferences) prefs = tg_preferences_new ();
+  g_autoptr(TgBudgetAlert) alert = tg_budget_alert_new ();
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean inserted = FALSE;
+
+  g_assert_true (tg_db_insert_preferences (db, prefs, &error));
+  g_assert_no_error (error);
+
+  alert->budget_period = TG_BUDGET_PERIOD_MONTHLY;
+  alert->period_start_ms = 1000;
+  alert->budget_micros = 10000000;
+  alert->kind = TG_BUDGET_ALERT_THRESHOLD;
+  alert->percent = 50;
+  alert->spent_micros = 5000001;
+  alert->time_ms = 2000;
+
+  g_assert_true (tg_db_insert_budget_alert (db, alert, &inserted, &error));
+  g_assert_no_error (error);
+  g_assert_true (inserted);
+  g_assert_true (tg_db_insert_budget_alert (db, alert, &inserted, &error));
+  g_assert_false (inserted);
+
+  alert->kind = TG_BUDGET_ALERT_EXCEEDED;
+  alert->percent = 100;
+  alert->time_ms = 3000;
+  g_assert_true (tg_db_insert_budget_alert (db, alert, &inserted, &error));
+  g_assert_true (inserted);
+
+  /* A raised budget re-arms the same percentage. */
+  alert->kind = TG_BUDGET_ALERT_THRESHOLD;
+  alert->percent = 50;
+  alert->budget_micros = 20000000;
+  alert->time_ms = 4000;
+  g_assert_true (tg_db_insert_budget_alert (db, alert, &inserted, &error));
+  g_assert_true (inserted);
+
+  alert->period_start_ms = 5000;
+  alert->time_ms = 6000;
+  g_assert_true (tg_db_insert_budget_alert (db, alert, &inserted, &error));
+  g_assert_true (inserted);
+
+  list = tg_db_list_budget_alerts (db, "default", 1000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 3);
+  {
+    const TgBudgetAlert *first = g_ptr_array_index (list, 0);
+    const TgBudgetAlert *second = g_ptr_array_index (list, 1);
+
+    g_assert_cmpint (first->kind, ==, TG_BUDGET_ALERT_THRESHOLD);
+    g_assert_cmpuint (first->percent, ==, 50);
+    g_assert_cmpint (first->spent_micros, ==, 5000001);
+    g_assert_cmpint (first->budget_period, ==, TG_BUDGET_PERIOD_MONTHLY);
+    g_assert_cmpint (second->kind, ==, TG_BUDGET_ALERT_EXCEEDED);
+  }
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  list = tg_db_list_budget_alerts (db, "default", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 4);
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  /* The schema refuses an alert for a profile that does not exist. */
+  g_free (alert->profile);
+  alert->profile = g_strdup ("nobody");
+  g_assert_false (tg_db_insert_budget_alert (db, alert, &inserted, &error));
+  g_assert_error (error, TG_DB_ERROR, TG_DB_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* Deleting the profile takes its alerts with it. */
+  g_assert_true (tg_db_delete_preferences (db, "default", &error));
+  list = tg_db_list_budget_alerts (db, "default", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1855,6 +1944,7 @@ main (int   argc,
   g_test_add_func ("/db/usage/aggregate-half-hour-zone", test_usage_aggregate_half_hour_zone);
   g_test_add_func ("/db/usage/rollup-consistency", test_usage_rollup_consistency);
   g_test_add_func ("/db/usage/rollup-local-days", test_usage_rollup_local_days);
+  g_test_add_func ("/db/budget-alerts", test_budget_alerts);
   g_test_add_func ("/db/health", test_health);
   g_test_add_func ("/db/health/invalid", test_health_invalid);
   g_test_add_func ("/db/transactions", test_transactions);

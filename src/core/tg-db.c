@@ -68,13 +68,19 @@ typedef enum {
   STMT_HEALTH_LIST_PROVIDER,
   STMT_HEALTH_LATEST,
   STMT_HEALTH_PRUNE,
+  STMT_ALERT_INSERT,
+  STMT_ALERT_LIST_ALL,
+  STMT_ALERT_LIST_PERIOD,
   N_STMTS
 } Stmt;
 
 #define PREFS_COLUMNS \
   "profile, default_provider, default_model, fallback_order, enabled_providers, " \
   "budget_micros, budget_period, alert_thresholds, hard_limit, health_check_interval_s, " \
-  "created_at_ms, updated_at_ms"
+  "created_at_ms, updated_at_ms, fallback_models, health_checks_paused"
+
+#define ALERT_COLUMNS \
+  "profile, budget_period, period_start_ms, budget_micros, kind, percent, spent_micros, time_ms"
 
 #define CAPS_COLUMNS \
   "provider_id, model_id, display_name, context_window, max_output, " \
@@ -132,13 +138,14 @@ static const char * const stmt_sql[N_STMTS] = {
 
   [STMT_PREFS_INSERT] =
     "INSERT INTO user_ai_preferences (" PREFS_COLUMNS ") "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)",
   [STMT_PREFS_GET] =
     "SELECT " PREFS_COLUMNS " FROM user_ai_preferences WHERE profile = ?1",
   [STMT_PREFS_UPDATE] =
     "UPDATE user_ai_preferences SET default_provider = ?2, default_model = ?3, "
     "fallback_order = ?4, enabled_providers = ?5, budget_micros = ?6, budget_period = ?7, "
-    "alert_thresholds = ?8, hard_limit = ?9, health_check_interval_s = ?10, updated_at_ms = ?11 "
+    "alert_thresholds = ?8, hard_limit = ?9, health_check_interval_s = ?10, updated_at_ms = ?11, "
+    "fallback_models = ?12, health_checks_paused = ?13 "
     "WHERE profile = ?1 RETURNING created_at_ms",
   [STMT_PREFS_DELETE] =
     "DELETE FROM user_ai_preferences WHERE profile = ?1",
@@ -210,6 +217,16 @@ static const char * const stmt_sql[N_STMTS] = {
     "ORDER BY provider_id",
   [STMT_HEALTH_PRUNE] =
     "DELETE FROM ai_provider_health WHERE time_ms < ?1",
+
+  /* The primary key makes "already fired" and "fire now" one atomic step. */
+  [STMT_ALERT_INSERT] =
+    "INSERT INTO budget_alerts (" ALERT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+    "ON CONFLICT DO NOTHING",
+  [STMT_ALERT_LIST_ALL] =
+    "SELECT " ALERT_COLUMNS " FROM budget_alerts WHERE profile = ?1 ORDER BY time_ms, percent",
+  [STMT_ALERT_LIST_PERIOD] =
+    "SELECT " ALERT_COLUMNS " FROM budget_alerts WHERE profile = ?1 AND period_start_ms = ?2 "
+    "ORDER BY time_ms, percent",
 };
 
 struct _TgDb
@@ -258,6 +275,7 @@ static const char * const capability_sources[] = { "catalog", "user" };
 static const char * const usage_sources[] = { "app", "gateway", "cli" };
 static const char * const health_kinds[] = { "active", "passive" };
 static const char * const circuit_states[] = { "closed", "open", "half-open" };
+static const char * const alert_kinds[] = { "threshold", "exceeded" };
 
 static const char *
 enum_to_string (const char * const *strings,
@@ -318,6 +336,7 @@ G_DEFINE_BOXED_TYPE (TgModelCapabilities, tg_model_capabilities, tg_model_capabi
 G_DEFINE_BOXED_TYPE (TgUsageRecord, tg_usage_record, tg_usage_record_copy, tg_usage_record_free)
 G_DEFINE_BOXED_TYPE (TgUsageAggregate, tg_usage_aggregate, tg_usage_aggregate_copy, tg_usage_aggregate_free)
 G_DEFINE_BOXED_TYPE (TgHealthRecord, tg_health_record, tg_health_record_copy, tg_health_record_free)
+G_DEFINE_BOXED_TYPE (TgBudgetAlert, tg_budget_alert, tg_budget_alert_copy, tg_budget_alert_free)
 
 static char **
 strv_copy_or_empty (char **strv)
@@ -333,6 +352,7 @@ tg_preferences_new (void)
   self->profile = g_strdup ("default");
   self->fallback_order = g_new0 (char *, 1);
   self->enabled_providers = g_new0 (char *, 1);
+  self->fallback_models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->budget_period = TG_BUDGET_PERIOD_MONTHLY;
   self->alert_thresholds[0] = 50;
   self->alert_thresholds[1] = 80;
@@ -357,6 +377,16 @@ tg_preferences_copy (const TgPreferences *self)
   copy->default_model = g_strdup (self->default_model);
   copy->fallback_order = strv_copy_or_empty (self->fallback_order);
   copy->enabled_providers = strv_copy_or_empty (self->enabled_providers);
+  copy->fallback_models = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (self->fallback_models != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, self->fallback_models);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_hash_table_insert (copy->fallback_models, g_strdup (key), g_strdup (value));
+    }
 
   return copy;
 }
@@ -372,6 +402,7 @@ tg_preferences_free (TgPreferences *self)
   g_free (self->default_model);
   g_strfreev (self->fallback_order);
   g_strfreev (self->enabled_providers);
+  g_clear_pointer (&self->fallback_models, g_hash_table_unref);
   g_free (self);
 }
 
@@ -508,6 +539,38 @@ tg_health_record_free (TgHealthRecord *self)
 
   g_free (self->provider_id);
   g_free (self->error_class);
+  g_free (self);
+}
+
+TgBudgetAlert *
+tg_budget_alert_new (void)
+{
+  TgBudgetAlert *self = g_new0 (TgBudgetAlert, 1);
+
+  self->profile = g_strdup ("default");
+  return self;
+}
+
+TgBudgetAlert *
+tg_budget_alert_copy (const TgBudgetAlert *self)
+{
+  TgBudgetAlert *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_memdup2 (self, sizeof *self);
+  copy->profile = g_strdup (self->profile);
+
+  return copy;
+}
+
+void
+tg_budget_alert_free (TgBudgetAlert *self)
+{
+  if (self == NULL)
+    return;
+
+  g_free (self->profile);
   g_free (self);
 }
 
@@ -1327,6 +1390,52 @@ json_to_thresholds (const char    *text,
   return TRUE;
 }
 
+static char *
+string_map_to_json (GHashTable *map)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GList) keys = map != NULL ? g_hash_table_get_keys (map) : NULL;
+
+  /* Sorted, so the same map is always the same text. */
+  keys = g_list_sort (keys, (GCompareFunc) g_strcmp0);
+  json_builder_begin_object (builder);
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      json_builder_set_member_name (builder, l->data);
+      json_builder_add_string_value (builder, g_hash_table_lookup (map, l->data));
+    }
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+static GHashTable *
+json_to_string_map (const char *text)
+{
+  g_autoptr(JsonNode) root = json_from_string (text != NULL ? text : "{}", NULL);
+  g_autoptr(GHashTable) map = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  JsonObject *object;
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *node;
+
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+
+  object = json_node_get_object (root);
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &member, &node))
+    {
+      if (json_node_get_value_type (node) != G_TYPE_STRING)
+        return NULL;
+      g_hash_table_insert (map, g_strdup (member), g_strdup (json_node_get_string (node)));
+    }
+
+  return g_steal_pointer (&map);
+}
+
 static gboolean
 check_preferences (TgPreferences  *prefs,
                    GError        **error)
@@ -1349,13 +1458,14 @@ check_preferences (TgPreferences  *prefs,
   return TRUE;
 }
 
-/* Binds ?1 … ?11 of STMT_PREFS_INSERT and STMT_PREFS_UPDATE. */
+/* Binds ?1 … ?13 of STMT_PREFS_INSERT and STMT_PREFS_UPDATE. */
 static void
 bind_preferences (sqlite3_stmt  *stmt,
                   TgPreferences *prefs,
                   const char    *fallback_json,
                   const char    *enabled_json,
                   const char    *thresholds_json,
+                  const char    *fallback_models_json,
                   gint64         time_ms)
 {
   bind_text (stmt, 1, prefs->profile);
@@ -1369,6 +1479,8 @@ bind_preferences (sqlite3_stmt  *stmt,
   sqlite3_bind_int (stmt, 9, prefs->hard_limit ? 1 : 0);
   sqlite3_bind_int64 (stmt, 10, prefs->health_check_interval_s);
   sqlite3_bind_int64 (stmt, 11, time_ms);
+  bind_text (stmt, 12, fallback_models_json);
+  sqlite3_bind_int (stmt, 13, prefs->health_checks_paused ? 1 : 0);
 }
 
 gboolean
@@ -1379,6 +1491,7 @@ tg_db_insert_preferences (TgDb           *self,
   g_autofree char *fallback_json = NULL;
   g_autofree char *enabled_json = NULL;
   g_autofree char *thresholds_json = NULL;
+  g_autofree char *fallback_models_json = NULL;
   g_autoptr(CachedStmt) stmt = NULL;
   gint64 time_ms = now_ms ();
 
@@ -1392,11 +1505,12 @@ tg_db_insert_preferences (TgDb           *self,
   fallback_json = strv_to_json (prefs->fallback_order);
   enabled_json = strv_to_json (prefs->enabled_providers);
   thresholds_json = thresholds_to_json (prefs);
+  fallback_models_json = string_map_to_json (prefs->fallback_models);
 
   if (!(stmt = tg_db_stmt (self, STMT_PREFS_INSERT, error)))
     return FALSE;
 
-  bind_preferences (stmt, prefs, fallback_json, enabled_json, thresholds_json, time_ms);
+  bind_preferences (stmt, prefs, fallback_json, enabled_json, thresholds_json, fallback_models_json, time_ms);
   if (!tg_db_step_done (self, stmt, error))
     return FALSE;
 
@@ -1447,14 +1561,17 @@ tg_db_get_preferences (TgDb        *self,
   prefs->health_check_interval_s = (guint) CLAMP (sqlite3_column_int64 (stmt, 9), 0, G_MAXUINT);
   prefs->created_at_ms = sqlite3_column_int64 (stmt, 10);
   prefs->updated_at_ms = sqlite3_column_int64 (stmt, 11);
+  prefs->fallback_models = json_to_string_map ((const char *) sqlite3_column_text (stmt, 12));
+  prefs->health_checks_paused = sqlite3_column_int (stmt, 13) != 0;
 
   if (!json_to_strv ((const char *) sqlite3_column_text (stmt, 3), &fallback) ||
       !json_to_strv ((const char *) sqlite3_column_text (stmt, 4), &enabled) ||
-      !json_to_thresholds ((const char *) sqlite3_column_text (stmt, 7), prefs))
+      !json_to_thresholds ((const char *) sqlite3_column_text (stmt, 7), prefs) ||
+      prefs->fallback_models == NULL)
     {
       g_set_error (error, TG_DB_ERROR, TG_DB_ERROR_INVALID,
                    _("The stored preferences for the profile “%s” are damaged: a provider "
-                     "list or the alert thresholds cannot be read."), profile);
+                     "list, the fallback models or the alert thresholds cannot be read."), profile);
       return NULL;
     }
 
@@ -1472,6 +1589,7 @@ tg_db_update_preferences (TgDb           *self,
   g_autofree char *fallback_json = NULL;
   g_autofree char *enabled_json = NULL;
   g_autofree char *thresholds_json = NULL;
+  g_autofree char *fallback_models_json = NULL;
   g_autoptr(CachedStmt) stmt = NULL;
   gint64 time_ms = now_ms ();
   gint64 created_at_ms = 0;
@@ -1488,11 +1606,12 @@ tg_db_update_preferences (TgDb           *self,
   fallback_json = strv_to_json (prefs->fallback_order);
   enabled_json = strv_to_json (prefs->enabled_providers);
   thresholds_json = thresholds_to_json (prefs);
+  fallback_models_json = string_map_to_json (prefs->fallback_models);
 
   if (!(stmt = tg_db_stmt (self, STMT_PREFS_UPDATE, error)))
     return FALSE;
 
-  bind_preferences (stmt, prefs, fallback_json, enabled_json, thresholds_json, time_ms);
+  bind_preferences (stmt, prefs, fallback_json, enabled_json, thresholds_json, fallback_models_json, time_ms);
 
   /* RETURNING yields the row it changed; run the statement to its end. */
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -2278,4 +2397,87 @@ tg_db_prune_health (TgDb     *self,
     return -1;
 
   return sqlite3_changes64 (self->db);
+}
+
+/* budget_alerts */
+
+gboolean
+tg_db_insert_budget_alert (TgDb                 *self,
+                           const TgBudgetAlert  *alert,
+                           gboolean             *inserted,
+                           GError              **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (TG_IS_DB (self), FALSE);
+  g_return_val_if_fail (alert != NULL && alert->profile != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (inserted != NULL)
+    *inserted = FALSE;
+
+  if (!(stmt = tg_db_stmt (self, STMT_ALERT_INSERT, error)))
+    return FALSE;
+
+  bind_text (stmt, 1, alert->profile);
+  bind_text (stmt, 2, tg_budget_period_to_string (alert->budget_period));
+  sqlite3_bind_int64 (stmt, 3, alert->period_start_ms);
+  sqlite3_bind_int64 (stmt, 4, alert->budget_micros);
+  bind_text (stmt, 5, enum_to_string (alert_kinds, G_N_ELEMENTS (alert_kinds), alert->kind));
+  sqlite3_bind_int64 (stmt, 6, alert->percent);
+  sqlite3_bind_int64 (stmt, 7, alert->spent_micros);
+  sqlite3_bind_int64 (stmt, 8, alert->time_ms);
+  if (!tg_db_step_done (self, stmt, error))
+    return FALSE;
+
+  if (inserted != NULL)
+    *inserted = sqlite3_changes (self->db) > 0;
+  return TRUE;
+}
+
+GPtrArray *
+tg_db_list_budget_alerts (TgDb        *self,
+                          const char  *profile,
+                          gint64       period_start_ms,
+                          GError     **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_budget_alert_free);
+  int rc;
+
+  g_return_val_if_fail (TG_IS_DB (self), NULL);
+  g_return_val_if_fail (profile != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  stmt = tg_db_stmt (self, period_start_ms >= 0 ? STMT_ALERT_LIST_PERIOD : STMT_ALERT_LIST_ALL, error);
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, profile);
+  if (period_start_ms >= 0)
+    sqlite3_bind_int64 (stmt, 2, period_start_ms);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      TgBudgetAlert *alert = g_new0 (TgBudgetAlert, 1);
+
+      alert->profile = column_dup (stmt, 0);
+      tg_budget_period_from_string ((const char *) sqlite3_column_text (stmt, 1), &alert->budget_period);
+      alert->period_start_ms = sqlite3_column_int64 (stmt, 2);
+      alert->budget_micros = sqlite3_column_int64 (stmt, 3);
+      alert->kind = enum_from_string (alert_kinds, G_N_ELEMENTS (alert_kinds),
+                                      (const char *) sqlite3_column_text (stmt, 4));
+      alert->percent = (guint) sqlite3_column_int64 (stmt, 5);
+      alert->spent_micros = sqlite3_column_int64 (stmt, 6);
+      alert->time_ms = sqlite3_column_int64 (stmt, 7);
+      g_ptr_array_add (list, alert);
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      tg_db_set_error (self, rc, error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&list);
 }

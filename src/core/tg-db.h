@@ -86,6 +86,8 @@ typedef struct {
   gboolean        hard_limit;
   guint           health_check_interval_s;
   char          **enabled_providers;       /* NULL-terminated, never NULL; empty: all with a key */
+  GHashTable     *fallback_models;         /* provider id -> model id the user chose for fallbacks; never NULL */
+  gboolean        health_checks_paused;
   gint64          created_at_ms;           /* set by the store */
   gint64          updated_at_ms;           /* set by the store */
 } TgPreferences;
@@ -148,11 +150,30 @@ typedef struct {
   TgCircuitState     circuit_state;  /* the provider's circuit after this check */
 } TgHealthRecord;
 
+typedef enum {
+  TG_BUDGET_ALERT_THRESHOLD,   /* a percentage of the budget was passed */
+  TG_BUDGET_ALERT_EXCEEDED,    /* the whole budget was spent */
+} TgBudgetAlertKind;
+
+/* One fired budget alert (budget_alerts): the memory that makes each alert
+ * fire once per period and budget amount. */
+typedef struct {
+  char              *profile;
+  TgBudgetPeriod     budget_period;
+  gint64             period_start_ms;  /* local start of the day / week / month, UTC ms */
+  gint64             budget_micros;    /* > 0 */
+  TgBudgetAlertKind  kind;
+  guint              percent;          /* 1–100; EXCEEDED: 100 */
+  gint64             spent_micros;     /* spend when it fired */
+  gint64             time_ms;          /* when it fired */
+} TgBudgetAlert;
+
 #define TG_TYPE_PREFERENCES         (tg_preferences_get_type ())
 #define TG_TYPE_MODEL_CAPABILITIES  (tg_model_capabilities_get_type ())
 #define TG_TYPE_USAGE_RECORD        (tg_usage_record_get_type ())
 #define TG_TYPE_USAGE_AGGREGATE     (tg_usage_aggregate_get_type ())
 #define TG_TYPE_HEALTH_RECORD       (tg_health_record_get_type ())
+#define TG_TYPE_BUDGET_ALERT        (tg_budget_alert_get_type ())
 
 GType                tg_preferences_get_type        (void) G_GNUC_CONST;
 TgPreferences       *tg_preferences_new             (void); /* the defaults: profile "default", monthly, 50/80/100, 300 s */
@@ -178,11 +199,17 @@ TgHealthRecord      *tg_health_record_new           (void);
 TgHealthRecord      *tg_health_record_copy          (const TgHealthRecord *self);
 void                 tg_health_record_free          (TgHealthRecord *self);
 
+GType                tg_budget_alert_get_type       (void) G_GNUC_CONST;
+TgBudgetAlert       *tg_budget_alert_new            (void);
+TgBudgetAlert       *tg_budget_alert_copy           (const TgBudgetAlert *self);
+void                 tg_budget_alert_free           (TgBudgetAlert *self);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgPreferences, tg_preferences_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgModelCapabilities, tg_model_capabilities_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgUsageRecord, tg_usage_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgUsageAggregate, tg_usage_aggregate_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgHealthRecord, tg_health_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgBudgetAlert, tg_budget_alert_free)
 
 const char          *tg_budget_period_to_string     (TgBudgetPeriod period);
 gboolean             tg_budget_period_from_string   (const char *str, TgBudgetPeriod *out);
@@ -245,6 +272,15 @@ GPtrArray     *tg_db_list_health            (TgDb *self, const char *provider_id
 GPtrArray     *tg_db_latest_health          (TgDb *self, GError **error);
 /* Retention: drop rows older than @before_ms; returns how many went. */
 gint64         tg_db_prune_health           (TgDb *self, gint64 before_ms, GError **error);
+
+/* budget_alerts */
+/* Remembers @alert unless the same one (profile, period, period start, budget,
+ * kind, percent) is already there; *@inserted says which (nullable). The
+ * check and the insert are one statement, so an alert is never taken twice. */
+gboolean       tg_db_insert_budget_alert    (TgDb *self, const TgBudgetAlert *alert, gboolean *inserted, GError **error);
+/* The alerts of @profile fired in the period starting at @period_start_ms
+ * (-1: every period), oldest first. */
+GPtrArray     *tg_db_list_budget_alerts     (TgDb *self, const char *profile, gint64 period_start_ms, GError **error);
 
 /* Internal, for tests and tools: runs @sql and sets the schema version to
  * @target_version in one transaction, exactly as each migration step does; on
