@@ -12,6 +12,7 @@
 #include "tg-clock.h"
 #include "tg-config-service.h"
 #include "tg-db.h"
+#include "tg-recommendations.h"
 
 G_BEGIN_DECLS
 
@@ -58,28 +59,6 @@ typedef struct {
   guint  n_samples;
 } TgLatencyStats;
 
-typedef enum {
-  TG_RECOMMENDATION_CHEAPER_MODEL,  /* same capabilities, context large enough, lower price */
-  TG_RECOMMENDATION_FAILED_SPEND,   /* money spent on attempts that failed */
-  TG_RECOMMENDATION_CACHE_SHARE,    /* a provider discounts cache reads the user barely uses */
-} TgRecommendationKind;
-
-typedef struct {
-  TgRecommendationKind kind;
-  char   *title;                  /* one line, translated */
-  char   *description;            /* a sentence or two with the figures, translated */
-  char   *provider_id;            /* what the saving is about */
-  char   *model_id;               /* nullable */
-  char   *alt_provider_id;        /* CHEAPER_MODEL: the suggested one; else NULL */
-  char   *alt_model_id;
-  gint64  monthly_saving_micros;  /* estimated from the last 30 days */
-} TgRecommendation;
-
-#define TG_TYPE_RECOMMENDATION (tg_recommendation_get_type ())
-GType             tg_recommendation_get_type (void) G_GNUC_CONST;
-TgRecommendation *tg_recommendation_copy     (const TgRecommendation *self);
-void              tg_recommendation_free     (TgRecommendation *self);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgRecommendation, tg_recommendation_free)
 
 #define TG_TYPE_ANALYTICS_SERVICE (tg_analytics_service_get_type ())
 G_DECLARE_FINAL_TYPE (TgAnalyticsService, tg_analytics_service, TG, ANALYTICS_SERVICE, GObject)
@@ -137,9 +116,7 @@ TgBudgetStatus     *tg_analytics_service_get_budget_status (TgAnalyticsService *
  * the period's spend has reached the budget. TgAiClient asks before sending. */
 gboolean            tg_analytics_service_check_budget      (TgAnalyticsService *self, GError **error);
 
-/* Recommendations from the last 30 days, biggest saving first.
- * @keyed_provider_ids: providers the user can switch to (NULL: only the ones
- * already used). TgRecommendation*. */
+/* tg_recommendations_compute() over the service's store, catalogue and clock. */
 GPtrArray          *tg_analytics_service_get_recommendations (TgAnalyticsService *self,
                                                               const char * const *keyed_provider_ids,
                                                               GError            **error);
