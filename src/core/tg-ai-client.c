@@ -1,9 +1,10 @@
 /* tg-ai-client.c: the request path.
  *
- * One GTask per request walks: resolve provider and model → fetch the key →
- * attempt (send, read, parse) → record the attempt → retry after a backoff or
- * finish. Every step is asynchronous on the caller's main context; nothing
- * blocks it. Adapters know the wire formats; this file knows none of them. */
+ * One GTask per request walks: resolve provider and model and the fallback
+ * chain → fetch the key → attempt (send, read, parse) → record the attempt →
+ * move to the next provider of the chain, retry after a backoff, or finish.
+ * Every step is asynchronous on the caller's main context; nothing blocks it.
+ * Adapters know the wire formats; this file knows none of them. */
 
 #include "config.h"
 
@@ -31,6 +32,10 @@ struct _TgAiClient
   TgSecretStore *secret_store;
   SoupSession   *session;
 
+  TgConfigService    *config;
+  TgAnalyticsService *analytics;
+  TgHealthMonitor    *health;
+
   guint          first_byte_ms;
   guint          idle_ms;
   guint          total_ms;
@@ -50,8 +55,22 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+/* One provider of the fallback chain and the model it is asked for. */
 typedef struct {
-  /* The request, resolved. */
+  char *provider_id;
+  char *model_id;
+} Candidate;
+
+static void
+candidate_free (Candidate *candidate)
+{
+  g_free (candidate->provider_id);
+  g_free (candidate->model_id);
+  g_free (candidate);
+}
+
+typedef struct {
+  /* The request, resolved: the candidate being tried. */
   const TgCatalogProvider   *provider;
   const TgProviderAdapter   *adapter;
   char                      *provider_id;
@@ -70,7 +89,15 @@ typedef struct {
   TgAiDeltaFunc              delta_func;
   gpointer                   delta_data;
 
-  guint                      attempt;
+  /* The chain: the provider asked for first, then the user's fallbacks. */
+  GPtrArray                 *chain;          /* Candidate* */
+  guint                      chain_index;
+  GStrv                      keyed;          /* providers with a key; NULL: not known */
+  gboolean                   no_fallback;
+  GError                    *fallback_error; /* why the previous provider was left */
+
+  guint                      attempt;          /* over the whole chain */
+  guint                      provider_attempt; /* on the current provider */
   gint64                     previous_record_id;
   GCancellable              *cancellable;  /* the caller's */
 
@@ -97,8 +124,9 @@ typedef struct {
   gboolean                   delivered;  /* some text reached the caller */
 } SendData;
 
-/* Takes over the caller's reference to @task. */
+/* Each takes over the caller's reference to @task. */
 static void start_attempt (GTask *task);
+static void try_candidate (GTask *task);
 
 void
 tg_ai_response_free (TgAiResponse *response)
@@ -109,6 +137,7 @@ tg_ai_response_free (TgAiResponse *response)
   g_free (response->model_id);
   g_free (response->text);
   g_free (response->finish_reason);
+  g_free (response->fallback_from);
   g_free (response);
 }
 
@@ -152,6 +181,9 @@ send_data_free (gpointer user_data)
   g_clear_pointer (&data->model, tg_model_capabilities_free);
   g_clear_pointer (&data->chat, tg_chat_request_free);
   g_clear_pointer (&data->api_key, tg_secret_store_free_key);
+  g_clear_pointer (&data->chain, g_ptr_array_unref);
+  g_clear_pointer (&data->keyed, g_strfreev);
+  g_clear_error (&data->fallback_error);
   g_free (data);
 }
 
@@ -261,7 +293,15 @@ record_attempt (TgAiClient   *self,
   record->fallback_of = data->previous_record_id;
   record->source = data->source;
 
-  if (self->db == NULL || !tg_db_insert_usage (self->db, record, &error))
+  /* Health learns from every attempt, whether or not the store takes it. */
+  if (self->health != NULL)
+    tg_health_monitor_report (self->health, record->provider_id, g_str_equal (outcome, "ok"),
+                              record->latency_first_token_ms >= 0 ? record->latency_first_token_ms
+                                                                  : record->latency_total_ms,
+                              record->http_status, g_str_equal (outcome, "ok") ? NULL : outcome);
+
+  if (self->analytics != NULL ? !tg_analytics_service_record (self->analytics, record, &error)
+                              : (self->db == NULL || !tg_db_insert_usage (self->db, record, &error)))
     {
       g_warning ("Could not record a request to %s: %s", data->provider_id,
                  error ? error->message : "no store");
@@ -293,6 +333,8 @@ finish_success (GTask *task)
   response->latency_first_token_ms = elapsed_ms (data, data->first_token_us);
   response->latency_total_ms = elapsed_ms (data, now_us);
   response->attempts = data->attempt;
+  if (data->chain_index > 0)
+    response->fallback_from = g_strdup (((Candidate *) g_ptr_array_index (data->chain, 0))->provider_id);
 
   clear_attempt (data);
   g_task_return_pointer (task, response, (GDestroyNotify) tg_ai_response_free);
@@ -333,6 +375,23 @@ backoff_ms (TgAiClient *self,
   return ceiling == 0 ? 0 : (guint) g_random_int_range (0, (gint32) ceiling + 1);
 }
 
+/* Whether a provider after the current one in the chain may be tried: its
+ * circuit is not open. (Keys were checked when the chain was built.) */
+static gboolean
+has_next_candidate (TgAiClient *self,
+                    SendData   *data)
+{
+  for (guint i = data->chain_index + 1; data->chain != NULL && i < data->chain->len; i++)
+    {
+      const Candidate *candidate = g_ptr_array_index (data->chain, i);
+
+      if (self->health == NULL ||
+          tg_health_monitor_get_status (self->health, candidate->provider_id) != TG_HEALTH_STATUS_DOWN)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* The attempt failed with @error (TG_PROVIDER_ERROR, code a TgErrorClass). */
 static void
 fail_attempt (GTask  *task,
@@ -352,14 +411,31 @@ fail_attempt (GTask  *task,
 
   record_id = record_attempt (self, data, tg_error_class_to_string (error_class), &usage, &estimated, &cost);
 
-  /* Retry only what may go better, and never once text reached the caller:
-   * it would see the reply twice. */
+  /* With a healthy fallback left, a retryable failure moves on at once: the
+   * next provider is the retry, and the user waits for no backoff. Never once
+   * text reached the caller: it would see a second reply after the first. */
   if (!cancelled && !data->delivered &&
       tg_error_class_is_retryable (error_class) &&
-      data->attempt < self->max_attempts &&
+      has_next_candidate (self, data))
+    {
+      g_debug ("%s failed (%s), falling back", data->provider_id, tg_error_class_to_string (error_class));
+      g_prefix_error (&error, "%s: ", data->provider->name);
+      g_clear_error (&data->fallback_error);
+      data->fallback_error = error;
+      data->previous_record_id = record_id;
+      clear_attempt (data);
+      data->chain_index++;
+      try_candidate (task);
+      return;
+    }
+
+  /* Retry only what may go better, and never once text reached the caller. */
+  if (!cancelled && !data->delivered &&
+      tg_error_class_is_retryable (error_class) &&
+      data->provider_attempt < self->max_attempts &&
       (retry_after_ms < 0 || retry_after_ms <= self->max_retry_after_ms))
     {
-      guint delay = backoff_ms (self, data->attempt, retry_after_ms);
+      guint delay = backoff_ms (self, data->provider_attempt, retry_after_ms);
 
       g_debug ("%s: attempt %u failed (%s), retrying in %u ms",
                data->provider_id, data->attempt, tg_error_class_to_string (error_class), delay);
@@ -385,6 +461,14 @@ fail_attempt (GTask  *task,
           g_autofree char *wait = g_strdup_printf (_(" The provider asks to wait %" G_GINT64_FORMAT " s before trying again."),
                                                    (retry_after_ms + 999) / 1000);
           char *message = g_strconcat (error->message, wait, NULL);
+          g_free (error->message);
+          error->message = message;
+        }
+      if (data->fallback_error != NULL)
+        {
+          /* Say that the providers before this one failed as well. */
+          g_autofree char *before = g_strdup_printf (_(" Before it: %s"), data->fallback_error->message);
+          char *message = g_strconcat (error->message, before, NULL);
           g_free (error->message);
           error->message = message;
         }
@@ -692,6 +776,7 @@ start_attempt (GTask *task)
   g_autoptr(GError) error = NULL;
 
   data->attempt++;
+  data->provider_attempt++;
   data->result = tg_chat_result_new ();
   data->message = data->adapter->build_request (data->provider, data->api_key, data->chat, &error);
   if (data->message == NULL)
@@ -724,6 +809,27 @@ start_attempt (GTask *task)
                            data->attempt_cancellable, send_cb, task);
 }
 
+/* The current candidate cannot be tried (no key, no keyring): a fallback is
+ * skipped quietly; the provider asked for first says why. */
+static void
+skip_candidate (GTask  *task,
+                GError *error)
+{
+  SendData *data = g_task_get_task_data (task);
+
+  if (data->chain_index > 0)
+    {
+      g_debug ("Skipping fallback %s: %s", data->provider_id, error->message);
+      g_error_free (error);
+      data->chain_index++;
+      try_candidate (task);
+      return;
+    }
+
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
 static void
 key_cb (GObject      *source,
         GAsyncResult *res,
@@ -745,31 +851,99 @@ key_cb (GObject      *source,
 
   if (error != NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
-      g_object_unref (task);
+      skip_candidate (task, g_steal_pointer (&error));
       return;
     }
   if (data->api_key == NULL)
     {
-      g_task_return_new_error (task, TG_AI_CLIENT_ERROR, TG_AI_CLIENT_ERROR_NO_KEY,
-                               _("There is no API key for %s. Add one in Preferences or with “tollgate key set %s”."),
-                               data->provider->name, data->provider->id);
-      g_object_unref (task);
+      skip_candidate (task, g_error_new (TG_AI_CLIENT_ERROR, TG_AI_CLIENT_ERROR_NO_KEY,
+                                         _("There is no API key for %s. Add one in Preferences or with “tollgate key set %s”."),
+                                         data->provider->name, data->provider->id));
       return;
     }
 
   start_attempt (task);
 }
 
-/* The preferred provider and model, NULL when none is set. */
+/* The preferences in force: the config service's, else the store's; NULL when
+ * none are set. */
 static TgPreferences *
 load_preferences (TgAiClient *self)
 {
+  if (self->config != NULL)
+    return tg_preferences_copy (tg_config_service_get_preferences (self->config));
   return self->db != NULL ? tg_db_get_preferences (self->db, "default", NULL) : NULL;
 }
 
+/* Makes candidate @index the one the next attempt goes to. */
+static void
+select_candidate (TgAiClient *self,
+                  SendData   *data,
+                  guint       index)
+{
+  const Candidate *candidate = g_ptr_array_index (data->chain, index);
+  const TgModelCapabilities *model;
+
+  data->provider = tg_catalog_get_provider (self->catalog, candidate->provider_id);
+  data->adapter = tg_provider_adapter_for_format (data->provider->wire_format);
+  g_free (data->provider_id);
+  data->provider_id = g_strdup (candidate->provider_id);
+  g_free (data->model_id);
+  data->model_id = g_strdup (candidate->model_id);
+  model = tg_catalog_get_model (self->catalog, candidate->provider_id, candidate->model_id);
+  g_clear_pointer (&data->model, tg_model_capabilities_free);
+  data->model = model ? tg_model_capabilities_copy (model) : NULL;
+  g_clear_pointer (&data->api_key, tg_secret_store_free_key);
+  data->provider_attempt = 0;
+  if (data->chat != NULL)
+    {
+      g_free (data->chat->model);
+      data->chat->model = g_strdup (candidate->model_id);
+    }
+}
+
+/* The user's fallback order after @primary, each with the model it would be
+ * asked for (TgConfigService decides: the user's explicit choice, else one
+ * with the same capabilities). Providers without a key are left out when the
+ * keys are known; keyless local servers stay. */
+static void
+add_fallbacks (TgAiClient                *self,
+               SendData                  *data,
+               const TgPreferences       *prefs,
+               const TgModelCapabilities *primary_model)
+{
+  for (guint i = 0; prefs->fallback_order[i] != NULL; i++)
+    {
+      const char *id = prefs->fallback_order[i];
+      const TgCatalogProvider *provider = tg_catalog_get_provider (self->catalog, id);
+      g_autofree char *model_id = NULL;
+      Candidate *candidate;
+      gboolean known = FALSE;
+
+      if (provider == NULL)
+        continue;
+      for (guint j = 0; j < data->chain->len && !known; j++)
+        known = g_str_equal (((Candidate *) g_ptr_array_index (data->chain, j))->provider_id, id);
+      if (known)
+        continue;
+      if (data->keyed != NULL && provider->auth_style != TG_AUTH_STYLE_NONE &&
+          !g_strv_contains ((const char * const *) data->keyed, id))
+        continue;
+
+      model_id = tg_config_service_get_fallback_model (self->config, id, primary_model, NULL);
+      if (model_id == NULL)
+        continue;
+
+      candidate = g_new0 (Candidate, 1);
+      candidate->provider_id = g_strdup (id);
+      candidate->model_id = g_steal_pointer (&model_id);
+      g_ptr_array_add (data->chain, candidate);
+    }
+}
+
 /* Provider and model: explicit, else the preferences, else (@first_keyed) the
- * first catalogue provider with a key; the model, else the provider's default. */
+ * first catalogue provider with a key; the model, else the provider's default.
+ * Then the chain of fallbacks behind them. */
 static gboolean
 resolve (TgAiClient  *self,
          SendData    *data,
@@ -779,7 +953,9 @@ resolve (TgAiClient  *self,
   g_autoptr(TgPreferences) prefs = load_preferences (self);
   const char *provider_id = data->requested_provider;
   const char *model_id = data->requested_model;
+  const TgCatalogProvider *provider;
   const TgModelCapabilities *model;
+  Candidate *primary;
 
   if (provider_id == NULL && prefs != NULL && prefs->default_provider != NULL)
     {
@@ -796,53 +972,77 @@ resolve (TgAiClient  *self,
       return FALSE;
     }
 
-  data->provider = tg_catalog_get_provider (self->catalog, provider_id);
-  if (data->provider == NULL)
+  provider = tg_catalog_get_provider (self->catalog, provider_id);
+  if (provider == NULL)
     {
       g_set_error (error, TG_AI_CLIENT_ERROR, TG_AI_CLIENT_ERROR_UNKNOWN_PROVIDER,
                    _("Unknown provider “%s”. “tollgate providers” lists them."), provider_id);
       return FALSE;
     }
   if (model_id == NULL)
-    model_id = data->provider->default_model;
+    model_id = provider->default_model;
 
-  model = tg_catalog_get_model (self->catalog, data->provider->id, model_id);
-  if (model == NULL && !(data->provider->local || data->provider->user_defined))
+  model = tg_catalog_get_model (self->catalog, provider->id, model_id);
+  if (model == NULL && !(provider->local || provider->user_defined))
     {
       /* Sending it would make a request whose cost nobody can tell. */
       g_set_error (error, TG_AI_CLIENT_ERROR, TG_AI_CLIENT_ERROR_UNKNOWN_MODEL,
                    _("%s has no model “%s” in the catalogue, so its price is unknown. Add it with its price in catalog-overrides.json."),
-                   data->provider->name, model_id);
+                   provider->name, model_id);
       return FALSE;
     }
 
-  data->adapter = tg_provider_adapter_for_format (data->provider->wire_format);
-  data->provider_id = g_strdup (data->provider->id);
-  data->model_id = g_strdup (model_id);
-  data->model = model ? tg_model_capabilities_copy (model) : NULL;
+  data->chain = g_ptr_array_new_with_free_func ((GDestroyNotify) candidate_free);
+  primary = g_new0 (Candidate, 1);
+  primary->provider_id = g_strdup (provider->id);
+  primary->model_id = g_strdup (model_id);
+  g_ptr_array_add (data->chain, primary);
+
+  if (!data->no_fallback && self->config != NULL && prefs != NULL)
+    add_fallbacks (self, data, prefs, model);
+
+  data->chain_index = 0;
+  select_candidate (self, data, 0);
   return TRUE;
 }
 
-/* Resolved: build the chat request, then fetch the key. Takes over @task. */
+/* Starts on the candidate at data->chain_index, passing over providers whose
+ * circuit is open. With none left, the request fails with why. */
 static void
-proceed (GTask      *task,
-         const char *first_keyed)
+try_candidate (GTask *task)
 {
   TgAiClient *self = g_task_get_source_object (task);
   SendData *data = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
+  const Candidate *first = g_ptr_array_index (data->chain, 0);
 
-  if (!resolve (self, data, first_keyed, &error))
+  for (; data->chain_index < data->chain->len; data->chain_index++)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      const Candidate *candidate = g_ptr_array_index (data->chain, data->chain_index);
+
+      if (self->health == NULL || tg_health_monitor_allow_request (self->health, candidate->provider_id))
+        break;
+      g_debug ("Skipping %s: its circuit is open", candidate->provider_id);
+    }
+
+  if (data->chain_index >= data->chain->len)
+    {
+      if (data->fallback_error != NULL)
+        g_task_return_error (task, g_steal_pointer (&data->fallback_error));
+      else
+        {
+          const TgCatalogProvider *provider = tg_catalog_get_provider (self->catalog, first->provider_id);
+
+          g_task_return_new_error (task, TG_AI_CLIENT_ERROR, TG_AI_CLIENT_ERROR_PROVIDER_DOWN,
+                                   data->chain->len > 1
+                                     ? _("%s and its fallbacks are failing, so Tollgate is giving them a rest. Try again in a few minutes, or see “tollgate health”.")
+                                     : _("%s is failing, so Tollgate is giving it a rest. Try again in a few minutes, see “tollgate health”, or add a fallback provider in Preferences."),
+                                   provider->name);
+        }
       g_object_unref (task);
       return;
     }
 
-  data->chat = tg_chat_request_new (data->model_id, data->system, data->prompt);
-  data->chat->stream = data->streamed;
-  data->chat->max_tokens = data->max_tokens;
-  data->chat->temperature = data->temperature;
+  select_candidate (self, data, data->chain_index);
 
   /* The catalogue's keyless servers (Ollama) never use a key: asking a locked
    * keyring for one would prompt for nothing. */
@@ -856,6 +1056,32 @@ proceed (GTask      *task,
                                 key_cb, task);
 }
 
+/* Resolved: build the chat request, then try the chain. Takes over @task. */
+static void
+proceed (GTask      *task,
+         const char *first_keyed)
+{
+  TgAiClient *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  /* A hard budget limit refuses before anything is sent or spent. */
+  if ((self->analytics != NULL && !tg_analytics_service_check_budget (self->analytics, &error)) ||
+      !resolve (self, data, first_keyed, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  data->chat = tg_chat_request_new (data->model_id, data->system, data->prompt);
+  data->chat->stream = data->streamed;
+  data->chat->max_tokens = data->max_tokens;
+  data->chat->temperature = data->temperature;
+
+  try_candidate (task);
+}
+
 static void
 keyed_providers_cb (GObject      *source,
                     GAsyncResult *res,
@@ -863,9 +1089,23 @@ keyed_providers_cb (GObject      *source,
 {
   GTask *task = user_data;
   TgAiClient *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) ids = tg_secret_store_list_finish (TG_SECRET_STORE (source), res, &error);
+  g_autoptr(TgPreferences) prefs = load_preferences (self);
   GPtrArray *providers = tg_catalog_get_providers (self->catalog);
+  gboolean need_first_keyed = data->requested_provider == NULL &&
+                              (prefs == NULL || prefs->default_provider == NULL);
+
+  if (!need_first_keyed)
+    {
+      /* Only the fallbacks wanted the list: without a keyring they are each
+       * looked up (and skipped) in turn instead. */
+      if (error == NULL)
+        data->keyed = g_steal_pointer (&ids);
+      proceed (task, NULL);
+      return;
+    }
 
   if (error != NULL)
     {
@@ -873,6 +1113,7 @@ keyed_providers_cb (GObject      *source,
       g_object_unref (task);
       return;
     }
+  data->keyed = g_strdupv (ids);
 
   /* First run, nothing chosen yet: the first provider, in catalogue order, the user has a key for. */
   for (guint i = 0; i < providers->len; i++)
@@ -899,6 +1140,7 @@ tg_ai_client_send_async (TgAiClient          *self,
                          gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(TgPreferences) prefs = NULL;
   SendData *data;
 
   g_return_if_fail (TG_IS_AI_CLIENT (self));
@@ -927,17 +1169,17 @@ tg_ai_client_send_async (TgAiClient          *self,
   data->streamed = request->stream;
   data->max_tokens = request->max_tokens;
   data->temperature = request->temperature;
+  data->no_fallback = request->no_fallback;
 
-  if (request->provider_id == NULL)
+  /* The keyring's list (no secret loaded) tells the first-run provider, and
+   * which fallbacks have a key. */
+  prefs = load_preferences (self);
+  if ((request->provider_id == NULL && (prefs == NULL || prefs->default_provider == NULL)) ||
+      (!data->no_fallback && self->config != NULL && prefs != NULL && prefs->fallback_order[0] != NULL))
     {
-      g_autoptr(TgPreferences) prefs = load_preferences (self);
-
-      if (prefs == NULL || prefs->default_provider == NULL)
-        {
-          tg_secret_store_list_async (self->secret_store, cancellable, keyed_providers_cb,
-                                      g_steal_pointer (&task));
-          return;
-        }
+      tg_secret_store_list_async (self->secret_store, cancellable, keyed_providers_cb,
+                                  g_steal_pointer (&task));
+      return;
     }
 
   proceed (g_steal_pointer (&task), NULL);
@@ -950,6 +1192,22 @@ tg_ai_client_send_finish (TgAiClient    *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+tg_ai_client_set_services (TgAiClient         *self,
+                           TgConfigService    *config,
+                           TgAnalyticsService *analytics,
+                           TgHealthMonitor    *health)
+{
+  g_return_if_fail (TG_IS_AI_CLIENT (self));
+  g_return_if_fail (config == NULL || TG_IS_CONFIG_SERVICE (config));
+  g_return_if_fail (analytics == NULL || TG_IS_ANALYTICS_SERVICE (analytics));
+  g_return_if_fail (health == NULL || TG_IS_HEALTH_MONITOR (health));
+
+  g_set_object (&self->config, config);
+  g_set_object (&self->analytics, analytics);
+  g_set_object (&self->health, health);
 }
 
 void
@@ -1018,6 +1276,9 @@ tg_ai_client_dispose (GObject *object)
   g_clear_object (&self->db);
   g_clear_object (&self->catalog);
   g_clear_object (&self->secret_store);
+  g_clear_object (&self->config);
+  g_clear_object (&self->analytics);
+  g_clear_object (&self->health);
 
   G_OBJECT_CLASS (tg_ai_client_parent_class)->dispose (object);
 }

@@ -5,8 +5,11 @@
 
 #include <gio/gio.h>
 
+#include "tg-analytics-service.h"
 #include "tg-catalog.h"
+#include "tg-config-service.h"
 #include "tg-db.h"
+#include "tg-health-monitor.h"
 #include "tg-provider-adapter.h"
 #include "tg-secret-store.h"
 
@@ -21,6 +24,7 @@ typedef enum {
   TG_AI_CLIENT_ERROR_UNKNOWN_MODEL,     /* not in the catalogue: its price is unknown */
   TG_AI_CLIENT_ERROR_NO_KEY,            /* the provider needs a key and none is stored */
   TG_AI_CLIENT_ERROR_INVALID,           /* an empty prompt and the like */
+  TG_AI_CLIENT_ERROR_PROVIDER_DOWN,     /* every provider that could answer has its circuit open */
 } TgAiClientError;
 
 GQuark tg_ai_client_error_quark (void);
@@ -34,9 +38,10 @@ typedef struct {
   gint64         max_tokens;    /* 0: the adapter's default */
   double         temperature;   /* < 0: the provider's default */
   TgUsageSource  source;
+  gboolean       no_fallback;   /* only this provider, even when it fails */
 } TgAiRequest;
 
-#define TG_AI_REQUEST_INIT { NULL, NULL, NULL, NULL, TRUE, 0, -1.0, TG_USAGE_SOURCE_APP }
+#define TG_AI_REQUEST_INIT { NULL, NULL, NULL, NULL, TRUE, 0, -1.0, TG_USAGE_SOURCE_APP, FALSE }
 
 typedef struct {
   char     *provider_id;        /* the provider that answered */
@@ -49,7 +54,8 @@ typedef struct {
   gint64    latency_first_token_ms;
   gint64    latency_total_ms;
   gint64    record_id;          /* the ai_usage_analytics row of the answering attempt */
-  guint     attempts;           /* 1 unless retried */
+  guint     attempts;           /* attempts in all, over every provider tried */
+  char     *fallback_from;      /* the provider asked first when another one answered, else NULL */
 } TgAiResponse;
 
 void tg_ai_response_free (TgAiResponse *response);
@@ -65,6 +71,17 @@ G_DECLARE_FINAL_TYPE (TgAiClient, tg_ai_client, TG, AI_CLIENT, GObject)
 TgAiClient   *tg_ai_client_new                (TgDb           *db,
                                                TgCatalog      *catalog,
                                                TgSecretStore  *secret_store);
+
+/* The services the client works with; each is optional (NULL: without it).
+ * @config: the preferred provider and model, the fallback order and the
+ * fallback models (without it the store's preferences are read, and there is
+ * no fallback). @analytics: records every attempt (else the store directly)
+ * and refuses when a hard budget limit is reached. @health: skips providers
+ * whose circuit is open and learns from every attempt. */
+void          tg_ai_client_set_services       (TgAiClient         *self,
+                                               TgConfigService    *config,
+                                               TgAnalyticsService *analytics,
+                                               TgHealthMonitor    *health);
 
 /* 0 keeps the current value. Defaults: 30 s to the response headers, 30 s
  * between two reads of a reply, 600 s in all. */
