@@ -37,7 +37,7 @@ print_usage (FILE *stream)
   fprintf (stream, "  key delete PROVIDER       %s\n", _("Remove PROVIDER’s API key from the keyring"));
   fprintf (stream, "  db migrate [--to VERSION] %s\n", _("Move the database schema to VERSION (default: the newest)"));
   fprintf (stream, "  ask [OPTION…] [PROMPT | -] %s\n", _("Send PROMPT (or standard input) and stream the answer"));
-  fprintf (stream, "      --provider ID --model ID --system TEXT --no-stream --json\n");
+  fprintf (stream, "      --provider ID --model ID --system TEXT --no-stream --no-fallback --json\n");
   fprintf (stream, "  usage [OPTION…]           %s\n", _("Requests, tokens and cost recorded so far"));
   fprintf (stream, "      --since DATE --until DATE (YYYY-MM-DD, local) --by provider|model|day --json\n");
   fprintf (stream, "  provider add ID --format openai|anthropic|gemini|ollama --base-url URL\n");
@@ -643,6 +643,10 @@ print_ask_summary (const TgAiResponse *response)
            response->tokens_estimated ? "~" : "", cost,
            _("first token"), first, _("total"), total,
            colour ? "\033[0m" : "");
+  if (response->fallback_from != NULL)
+    fprintf (stderr, _("%s%s did not answer; %s answered instead.%s\n"),
+             colour ? "\033[2m" : "", response->fallback_from, response->provider_id,
+             colour ? "\033[0m" : "");
 }
 
 static void
@@ -677,6 +681,11 @@ print_ask_json (const TgAiResponse *response)
   json_builder_add_int_value (builder, response->latency_total_ms);
   json_builder_set_member_name (builder, "attempts");
   json_builder_add_int_value (builder, response->attempts);
+  json_builder_set_member_name (builder, "fallback_from");
+  if (response->fallback_from != NULL)
+    json_builder_add_string_value (builder, response->fallback_from);
+  else
+    json_builder_add_null_value (builder);
   json_builder_end_object (builder);
 
   print_json (builder);
@@ -690,6 +699,9 @@ cmd_ask (int    argc,
   g_autoptr(TgDb) db = NULL;
   g_autoptr(TgSecretStore) secrets = NULL;
   g_autoptr(TgAiClient) client = NULL;
+  g_autoptr(TgConfigService) config = NULL;
+  g_autoptr(TgAnalyticsService) analytics = NULL;
+  g_autoptr(TgHealthMonitor) health = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) words = g_ptr_array_new ();
@@ -715,6 +727,8 @@ cmd_ask (int    argc,
         return fail (TG_CLI_EXIT_USAGE, _("“%s” needs a value."), argv[i]);
       else if (g_str_equal (argv[i], "--no-stream"))
         request.stream = FALSE;
+      else if (g_str_equal (argv[i], "--no-fallback"))
+        request.no_fallback = TRUE;
       else if (g_str_equal (argv[i], "--json"))
         json = TRUE;
       else if (g_str_equal (argv[i], "-"))
@@ -754,6 +768,12 @@ cmd_ask (int    argc,
 
   secrets = tg_secret_store_new ();
   client = tg_ai_client_new (db, catalog, secrets);
+  /* The same path as the app: preferences and fallbacks, budget, and the
+   * circuits the app's monitor left in the store (no checks run from here). */
+  config = tg_config_service_new (db, catalog);
+  analytics = tg_analytics_service_new (db, catalog, config);
+  health = tg_health_monitor_new (db, catalog, secrets);
+  tg_ai_client_set_services (client, config, analytics, health);
   state.loop = g_main_loop_new (NULL, FALSE);
 
   /* Ctrl+C cancels: the attempt is recorded with what arrived so far. */
@@ -766,7 +786,8 @@ cmd_ask (int    argc,
   if (state.response == NULL)
     {
       int code = g_error_matches (state.error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? 130
-               : state.error->domain == TG_AI_CLIENT_ERROR && state.error->code != TG_AI_CLIENT_ERROR_NO_KEY
+               : state.error->domain == TG_AI_CLIENT_ERROR && state.error->code != TG_AI_CLIENT_ERROR_NO_KEY &&
+                 state.error->code != TG_AI_CLIENT_ERROR_PROVIDER_DOWN
                  ? TG_CLI_EXIT_USAGE : TG_CLI_EXIT_FAILURE;
       if (state.streamed)
         printf ("\n");

@@ -33,6 +33,9 @@ typedef struct {
   TgCatalog      *catalog;
   TgSecretStore  *secrets;
   TgAiClient     *client;
+  TgConfigService    *config;     /* only the fallback tests set the services up */
+  TgAnalyticsService *analytics;
+  TgHealthMonitor    *health;
   char           *dir;
   guint           format;   /* index into formats[] */
 } Fixture;
@@ -115,6 +118,9 @@ fixture_teardown (Fixture       *fixture,
                   gconstpointer  user_data)
 {
   g_clear_object (&fixture->client);
+  g_clear_object (&fixture->health);
+  g_clear_object (&fixture->analytics);
+  g_clear_object (&fixture->config);
   g_clear_object (&fixture->secrets);
   g_clear_object (&fixture->catalog);
   g_clear_object (&fixture->db);
@@ -673,6 +679,269 @@ test_default_provider (Fixture       *fixture,
   g_assert_nonnull (strstr (none.error->message, "tollgate key set"));
 }
 
+/* Fallback: the services wired as the app does, the OpenAI mock preferred and
+ * the Anthropic mock behind it. */
+static void
+services_setup (Fixture            *fixture,
+                const char * const *fallback_order)
+{
+  static const TgCircuitBreakerConfig circuit = { 10, 5, 50, 2, 60000, 600000, 1 };
+  g_autoptr(GError) error = NULL;
+
+  fixture->config = tg_config_service_new (fixture->db, fixture->catalog);
+  fixture->analytics = tg_analytics_service_new (fixture->db, fixture->catalog, fixture->config);
+  fixture->health = tg_health_monitor_new (fixture->db, fixture->catalog, fixture->secrets);
+  tg_health_monitor_set_circuit_config (fixture->health, &circuit);
+  tg_ai_client_set_services (fixture->client, fixture->config, fixture->analytics, fixture->health);
+
+  g_assert_true (tg_config_service_set_default_provider (fixture->config, "mock-openai", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (tg_config_service_set_fallback_order (fixture->config, fallback_order, &error));
+  g_assert_no_error (error);
+}
+
+static void
+send_preferred (Fixture  *fixture,
+                gboolean  no_fallback,
+                Outcome  *outcome)
+{
+  TgAiRequest request = TG_AI_REQUEST_INIT;
+
+  request.prompt = "Explain WAL mode in one line.";
+  request.no_fallback = no_fallback;
+  outcome->loop = g_main_loop_new (NULL, FALSE);
+  outcome->text = g_string_new (NULL);
+  tg_ai_client_send_async (fixture->client, &request, on_delta, outcome, NULL, on_sent, outcome);
+  g_main_loop_run (outcome->loop);
+}
+
+static guint
+usage_rows_count (Fixture *fixture)
+{
+  g_autoptr(GPtrArray) rows = usage_rows (fixture);
+
+  return rows->len;
+}
+
+static guint
+completions (Fixture      *fixture,
+             TgMockFormat  format)
+{
+  return tg_mock_provider_get_request_count (fixture->mock, format, TG_MOCK_ENDPOINT_COMPLETION);
+}
+
+/* A provider that fails with a retryable error is replaced at once by the next
+ * one in the user's order; both attempts are rows, the second pointing at the
+ * first, and the caller learns who answered. */
+static void
+test_fallback_answers (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  const char * const order[] = { "mock-anthropic", NULL };
+  TgMockReply overloaded = { .status = 503 };
+  g_auto(Outcome) outcome = { 0 };
+  g_autoptr(GPtrArray) rows = NULL;
+  TgUsageRecord *failed, *answered;
+
+  services_setup (fixture, order);
+  tg_mock_provider_set_default_reply (fixture->mock, TG_MOCK_FORMAT_OPENAI, &overloaded);
+
+  send_preferred (fixture, FALSE, &outcome);
+  g_assert_no_error (outcome.error);
+  g_assert_cmpstr (outcome.response->provider_id, ==, "mock-anthropic");
+  g_assert_cmpstr (outcome.response->model_id, ==, "claude-test");
+  g_assert_cmpstr (outcome.response->fallback_from, ==, "mock-openai");
+  g_assert_cmpstr (outcome.response->text, ==, TG_MOCK_DEFAULT_TEXT);
+  g_assert_cmpuint (outcome.response->attempts, ==, 2);
+  /* No backoff and retries on the failing provider while a fallback is there. */
+  g_assert_cmpuint (completions (fixture, TG_MOCK_FORMAT_OPENAI), ==, 1);
+  g_assert_cmpuint (completions (fixture, TG_MOCK_FORMAT_ANTHROPIC), ==, 1);
+
+  rows = usage_rows (fixture);
+  g_assert_cmpuint (rows->len, ==, 2);
+  failed = g_ptr_array_index (rows, 0);
+  answered = g_ptr_array_index (rows, 1);
+  g_assert_cmpstr (failed->provider_id, ==, "mock-openai");
+  g_assert_cmpstr (failed->outcome, ==, "overloaded");
+  g_assert_cmpuint (failed->http_status, ==, 503);
+  g_assert_cmpstr (answered->provider_id, ==, "mock-anthropic");
+  g_assert_cmpstr (answered->outcome, ==, "ok");
+  g_assert_cmpint (answered->fallback_of, ==, failed->id);
+  g_assert_cmpint (answered->id, ==, outcome.response->record_id);
+
+  /* The failure reached the health monitor as a passive result. */
+  {
+    g_autoptr(TgProviderHealth) health = tg_health_monitor_get_health (fixture->health, "mock-openai");
+
+    g_assert_cmpuint (health->n_samples, ==, 1);
+    g_assert_cmpstr (health->last_error_class, ==, "overloaded");
+  }
+}
+
+/* The fallback is asked for the model the user mapped it to. */
+static void
+test_fallback_explicit_model (Fixture       *fixture,
+                              gconstpointer  user_data)
+{
+  const char * const order[] = { "mock-anthropic", NULL };
+  TgMockReply server_error = { .status = 500 };
+  g_auto(Outcome) outcome = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = NULL;
+
+  services_setup (fixture, order);
+  g_assert_true (tg_config_service_set_fallback_model (fixture->config, "mock-anthropic", "claude-test", &error));
+  g_assert_no_error (error);
+  tg_mock_provider_enqueue (fixture->mock, TG_MOCK_FORMAT_OPENAI, &server_error);
+
+  send_preferred (fixture, FALSE, &outcome);
+  g_assert_no_error (outcome.error);
+  g_assert_cmpstr (outcome.response->provider_id, ==, "mock-anthropic");
+  body = tg_mock_provider_get_last_request_body (fixture->mock, TG_MOCK_FORMAT_ANTHROPIC,
+                                                 TG_MOCK_ENDPOINT_COMPLETION);
+  g_assert_nonnull (strstr (body, "\"model\":\"claude-test\""));
+}
+
+/* Failures that another provider would not fix (a bad key, a bad request)
+ * are the user's to see, not to hide behind a fallback. */
+static void
+test_fallback_not_for_auth (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  const char * const order[] = { "mock-anthropic", NULL };
+  TgMockReply unauthorized = { .status = 401 };
+  g_auto(Outcome) outcome = { 0 };
+
+  services_setup (fixture, order);
+  tg_mock_provider_enqueue (fixture->mock, TG_MOCK_FORMAT_OPENAI, &unauthorized);
+
+  send_preferred (fixture, FALSE, &outcome);
+  g_assert_error (outcome.error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_AUTH);
+  g_assert_cmpuint (completions (fixture, TG_MOCK_FORMAT_ANTHROPIC), ==, 0);
+}
+
+/* A fallback without a key is passed over; one with a key answers. With
+ * no_fallback the preferred provider is retried and its error comes back. */
+static void
+test_fallback_skips_unkeyed (Fixture       *fixture,
+                             gconstpointer  user_data)
+{
+  const char * const order[] = { "mock-gemini", "mock-anthropic", NULL };
+  TgMockReply overloaded = { .status = 503 };
+  g_auto(Outcome) outcome = { 0 };
+  g_auto(Outcome) alone = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  services_setup (fixture, order);
+  tg_secret_store_delete_sync (fixture->secrets, "mock-gemini", NULL, NULL, &error);
+  g_assert_no_error (error);
+  tg_mock_provider_set_default_reply (fixture->mock, TG_MOCK_FORMAT_OPENAI, &overloaded);
+
+  send_preferred (fixture, FALSE, &outcome);
+  g_assert_no_error (outcome.error);
+  g_assert_cmpstr (outcome.response->provider_id, ==, "mock-anthropic");
+  g_assert_cmpuint (completions (fixture, TG_MOCK_FORMAT_GEMINI), ==, 0);
+
+  send_preferred (fixture, TRUE, &alone);
+  g_assert_error (alone.error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_OVERLOADED);
+  g_assert_nonnull (strstr (alone.error->message, "Mock openai"));
+  /* One attempt the first time, three (the retry policy) the second. */
+  g_assert_cmpuint (completions (fixture, TG_MOCK_FORMAT_OPENAI), ==, 4);
+  g_assert_cmpuint (completions (fixture, TG_MOCK_FORMAT_ANTHROPIC), ==, 1);
+}
+
+/* When every provider of the chain fails, the error names the last one and
+ * says the ones before it failed too. */
+static void
+test_fallback_all_fail (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  const char * const order[] = { "mock-anthropic", NULL };
+  TgMockReply overloaded = { .status = 503 };
+  TgMockReply server_error = { .status = 500 };
+  g_auto(Outcome) outcome = { 0 };
+  g_autoptr(GPtrArray) rows = NULL;
+
+  services_setup (fixture, order);
+  tg_ai_client_set_retry_policy (fixture->client, 1, 10, 40, 5000);
+  tg_mock_provider_set_default_reply (fixture->mock, TG_MOCK_FORMAT_OPENAI, &overloaded);
+  tg_mock_provider_set_default_reply (fixture->mock, TG_MOCK_FORMAT_ANTHROPIC, &server_error);
+
+  send_preferred (fixture, FALSE, &outcome);
+  g_assert_error (outcome.error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_SERVER);
+  g_assert_nonnull (strstr (outcome.error->message, "Mock anthropic"));
+  g_assert_nonnull (strstr (outcome.error->message, "Mock openai"));
+  rows = usage_rows (fixture);
+  g_assert_cmpuint (rows->len, ==, 2);
+  g_assert_cmpint (((TgUsageRecord *) g_ptr_array_index (rows, 1))->fallback_of, ==,
+                   ((TgUsageRecord *) g_ptr_array_index (rows, 0))->id);
+}
+
+/* A provider whose circuit is open is not even asked: the request goes
+ * straight to the fallback, and with no fallback it is refused at once. */
+static void
+test_fallback_open_circuit (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  const char * const order[] = { "mock-anthropic", NULL };
+  const char * const none[] = { NULL };
+  g_auto(Outcome) outcome = { 0 };
+  g_auto(Outcome) refused = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  services_setup (fixture, order);
+  /* Two server failures in a row trip this test's circuit. */
+  tg_health_monitor_report (fixture->health, "mock-openai", FALSE, 100, 500, "server");
+  tg_health_monitor_report (fixture->health, "mock-openai", FALSE, 100, 500, "server");
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->health, "mock-openai"), ==, TG_HEALTH_STATUS_DOWN);
+
+  send_preferred (fixture, FALSE, &outcome);
+  g_assert_no_error (outcome.error);
+  g_assert_cmpstr (outcome.response->provider_id, ==, "mock-anthropic");
+  g_assert_cmpstr (outcome.response->fallback_from, ==, "mock-openai");
+  g_assert_cmpuint (completions (fixture, TG_MOCK_FORMAT_OPENAI), ==, 0);
+
+  g_assert_true (tg_config_service_set_fallback_order (fixture->config, none, &error));
+  g_assert_no_error (error);
+  send_preferred (fixture, FALSE, &refused);
+  g_assert_error (refused.error, TG_AI_CLIENT_ERROR, TG_AI_CLIENT_ERROR_PROVIDER_DOWN);
+  g_assert_nonnull (strstr (refused.error->message, "Mock openai"));
+  g_assert_cmpuint (completions (fixture, TG_MOCK_FORMAT_OPENAI), ==, 0);
+}
+
+/* With the hard limit on and the budget spent, nothing is sent and the
+ * refusal states spend and limit. */
+static void
+test_hard_limit_refuses (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  const char * const none[] = { NULL };
+  g_auto(Outcome) first = { 0 };
+  g_auto(Outcome) second = { 0 };
+  g_auto(Outcome) refused = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  services_setup (fixture, none);
+  /* $0.0001: the mock's default reply (12 in, 8 out at $2/$8 per 1M) costs $0.000088. */
+  g_assert_true (tg_config_service_set_budget (fixture->config, 100, TG_BUDGET_PERIOD_DAILY, &error));
+  g_assert_no_error (error);
+  g_assert_true (tg_config_service_set_hard_limit (fixture->config, TRUE, &error));
+  g_assert_no_error (error);
+
+  /* 88 of 100 spent: still allowed; then 176: refused before sending. */
+  send_preferred (fixture, FALSE, &first);
+  g_assert_no_error (first.error);
+  g_assert_cmpint (first.response->cost_micros, ==, 88);
+  send_preferred (fixture, FALSE, &second);
+  g_assert_no_error (second.error);
+  g_assert_cmpuint (completions (fixture, TG_MOCK_FORMAT_OPENAI), ==, 2);
+
+  send_preferred (fixture, FALSE, &refused);
+  g_assert_error (refused.error, TG_ANALYTICS_ERROR, TG_ANALYTICS_ERROR_BUDGET_EXHAUSTED);
+  g_assert_cmpuint (completions (fixture, TG_MOCK_FORMAT_OPENAI), ==, 2);
+  g_assert_cmpuint (usage_rows_count (fixture), ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -703,6 +972,18 @@ main (int   argc,
   /* The Gemini mock: third in the catalogue, so earlier keyed providers must be skipped. */
   g_test_add ("/ai-client/default-provider", Fixture, GUINT_TO_POINTER (2), fixture_setup,
               test_default_provider, fixture_teardown);
+  g_test_add ("/ai-client/fallback/answers", Fixture, NULL, fixture_setup, test_fallback_answers, fixture_teardown);
+  g_test_add ("/ai-client/fallback/explicit-model", Fixture, NULL, fixture_setup, test_fallback_explicit_model,
+              fixture_teardown);
+  g_test_add ("/ai-client/fallback/not-for-auth", Fixture, NULL, fixture_setup, test_fallback_not_for_auth,
+              fixture_teardown);
+  g_test_add ("/ai-client/fallback/skips-unkeyed", Fixture, NULL, fixture_setup, test_fallback_skips_unkeyed,
+              fixture_teardown);
+  g_test_add ("/ai-client/fallback/all-fail", Fixture, NULL, fixture_setup, test_fallback_all_fail,
+              fixture_teardown);
+  g_test_add ("/ai-client/fallback/open-circuit", Fixture, NULL, fixture_setup, test_fallback_open_circuit,
+              fixture_teardown);
+  g_test_add ("/ai-client/hard-limit", Fixture, NULL, fixture_setup, test_hard_limit_refuses, fixture_teardown);
   for (guint f = 0; f < G_N_ELEMENTS (formats); f++)
     for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
       {
