@@ -769,6 +769,26 @@ test_unknown_model (void)
   g_assert_cmpint (((TgRecommendation *) recs->pdata[0])->monthly_saving_micros, ==, 50000);
 }
 
+/* A catalogue with nothing loaded: no prices at all, still no crash. */
+static void
+test_empty_catalog (void)
+{
+  g_autoptr(TgDb) db = open_store ();
+  g_autoptr(TgCatalog) catalog = tg_catalog_new ();
+  g_autoptr(GPtrArray) recs = NULL;
+  const TgRecommendation *rec;
+
+  add_base_usage (db);
+  add_usage (db, NOW_MS - DAY_MS, "alpha", "alpha-pro", 9000, 0, 1000, 60000, "overloaded");
+  recs = compute (db, catalog, NULL);
+
+  g_assert_cmpuint (recs->len, ==, 1);
+  rec = recs->pdata[0];
+  g_assert_cmpint (rec->kind, ==, TG_RECOMMENDATION_FAILED_SPEND);
+  g_assert_cmpstr (rec->title, ==, "About $0.06 a month spent on failed requests to alpha");
+  assert_contains (rec->description, "fallback provider");
+}
+
 static void
 test_absurd_numbers (void)
 {
@@ -845,6 +865,7 @@ main (int   argc,
   g_test_add_func ("/recommendations/cache-share/none", test_cache_share_none);
   g_test_add_func ("/recommendations/sorted", test_sorted);
   g_test_add_func ("/recommendations/unknown-model", test_unknown_model);
+  g_test_add_func ("/recommendations/empty-catalog", test_empty_catalog);
   g_test_add_func ("/recommendations/absurd-numbers", test_absurd_numbers);
   g_test_add_func ("/recommendations/store-error", test_store_error);
 

@@ -269,10 +269,9 @@ suggest_cheaper_model (Analysis                  *a,
   amount = format_estimate (monthly);
   add_recommendation (a, TG_RECOMMENDATION_CHEAPER_MODEL, title,
                       /* Translators: %s is an amount of money ("$12.40"), %u a number of days (7 to 30). */
-                      g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                    "It has the same capabilities and a context window large "
-                                                    "enough for your largest request. About %s a month less, "
-                                                    "going by your last %u day of usage.",
+                      g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "It has the same capabilities and a "
+                                                    "context window large enough for your largest request. "
+                                                    "About %s a month less, going by your last %u day of usage.",
                                                     "It has the same capabilities and a context window large "
                                                     "enough for your largest request. About %s a month less, "
                                                     "going by your last %u days of usage.",
@@ -323,13 +322,12 @@ suggest_cache_share (Analysis                  *a,
                       /* Translators: a percentage (0 to 9), a provider's name, two prices
                        * per million tokens ("$0.125", "$1.25"), an amount of money
                        * ("$12.40") and a number of days (7 to 30). */
-                      g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                    "Only %u%% of your input was read from the cache, which %s "
-                                                    "charges at %s instead of %s per million tokens. Keep what "
-                                                    "repeats (system prompt, instructions, documents) at the "
-                                                    "start of your prompts and unchanged: with half of your "
-                                                    "input from the cache you would pay about %s a month less, "
-                                                    "going by your last %u day of usage.",
+                      g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Only %u%% of your input was read from "
+                                                    "the cache, which %s charges at %s instead of %s per million "
+                                                    "tokens. Keep what repeats (system prompt, instructions, "
+                                                    "documents) at the start of your prompts and unchanged: with "
+                                                    "half of your input from the cache you would pay about %s a "
+                                                    "month less, going by your last %u day of usage.",
                                                     "Only %u%% of your input was read from the cache, which %s "
                                                     "charges at %s instead of %s per million tokens. Keep what "
                                                     "repeats (system prompt, instructions, documents) at the "
@@ -351,7 +349,7 @@ failure_advice (const char *outcome,
 {
   if (g_strcmp0 (outcome, "auth") == 0)
     /* Translators: advice after "About $3.20 a month spent on failed requests to …";
-     * here and in the sentences that follow, each %s is a provider's name. */
+     * each %s is a provider's name. */
     return g_strdup_printf (_("Most of it went to requests %s refused for the API key. Check the "
                               "key in Preferences, or remove it if you no longer use %s."), name, name);
   if (g_strcmp0 (outcome, "rate-limited") == 0)
@@ -361,9 +359,9 @@ failure_advice (const char *outcome,
                               "provider to take the overflow."), name, name);
   if (g_strcmp0 (outcome, "overloaded") == 0 || g_strcmp0 (outcome, "server") == 0)
     /* Translators: advice; each %s is a provider's name. */
-    return g_strdup_printf (_("Most of it went to requests that failed with an error on %s’s side. "
-                              "Set a fallback provider so that they go elsewhere while %s has "
-                              "trouble."), name, name);
+    return g_strdup_printf (_("Most of it went to requests that %s failed with a server error or "
+                              "for being overloaded. Set a fallback provider so that they go "
+                              "elsewhere while %s has trouble."), name, name);
   if (g_strcmp0 (outcome, "timeout") == 0)
     /* Translators: advice; each %s is a provider's name. */
     return g_strdup_printf (_("Most of it went to replies from %s that timed out after tokens had "
