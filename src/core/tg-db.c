@@ -68,6 +68,9 @@ typedef enum {
   STMT_HEALTH_LIST_PROVIDER,
   STMT_HEALTH_LATEST,
   STMT_HEALTH_PRUNE,
+  STMT_RECS_MODEL_USAGE,
+  STMT_RECS_FAILED_SPEND,
+  STMT_RECS_FIRST_USAGE,
   STMT_ALERT_INSERT,
   STMT_ALERT_LIST_ALL,
   STMT_ALERT_LIST_PERIOD,
@@ -217,6 +220,22 @@ static const char * const stmt_sql[N_STMTS] = {
     "ORDER BY provider_id",
   [STMT_HEALTH_PRUNE] =
     "DELETE FROM ai_provider_health WHERE time_ms < ?1",
+
+  /* Raw rows, not the day roll-up: it has no per-attempt maximum. Thirty
+   * days are a range scan of ai_usage_analytics_time. */
+  [STMT_RECS_MODEL_USAGE] =
+    "SELECT provider_id, model_id, count (*), sum (input_tokens), sum (cached_tokens), "
+    "sum (output_tokens), max (input_tokens + output_tokens), max (output_tokens) "
+    "FROM ai_usage_analytics WHERE time_ms >= ?1 AND time_ms < ?2 AND outcome = 'ok' "
+    "GROUP BY provider_id, model_id ORDER BY provider_id, model_id",
+  [STMT_RECS_FAILED_SPEND] =
+    "SELECT provider_id, outcome, count (*), sum (cost_micros) "
+    "FROM ai_usage_analytics WHERE time_ms >= ?1 AND time_ms < ?2 "
+    "AND outcome <> 'ok' AND cost_micros > 0 "
+    "GROUP BY provider_id, outcome ORDER BY provider_id, outcome",
+  /* One seek into ai_usage_analytics_time. */
+  [STMT_RECS_FIRST_USAGE] =
+    "SELECT min (time_ms) FROM ai_usage_analytics WHERE time_ms < ?1",
 
   /* The primary key makes "already fired" and "fire now" one atomic step. */
   [STMT_ALERT_INSERT] =
@@ -2397,6 +2416,147 @@ tg_db_prune_health (TgDb     *self,
     return -1;
 
   return sqlite3_changes64 (self->db);
+}
+
+/* recommendations */
+
+void
+tg_model_usage_summary_free (TgModelUsageSummary *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->provider_id);
+  g_free (self->model_id);
+  g_free (self);
+}
+
+void
+tg_failed_spend_free (TgFailedSpend *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->provider_id);
+  g_free (self->outcome);
+  g_free (self);
+}
+
+static gpointer
+read_model_usage_summary (sqlite3_stmt *stmt)
+{
+  TgModelUsageSummary *row = g_new0 (TgModelUsageSummary, 1);
+
+  row->provider_id = column_dup (stmt, 0);
+  row->model_id = column_dup (stmt, 1);
+  row->requests = sqlite3_column_int64 (stmt, 2);
+  row->input_tokens = sqlite3_column_int64 (stmt, 3);
+  row->cached_tokens = sqlite3_column_int64 (stmt, 4);
+  row->output_tokens = sqlite3_column_int64 (stmt, 5);
+  /* An input + output past 64 bits turns into a REAL in SQLite; reading it
+   * back saturates, which is what a "largest request" should do. */
+  row->max_request_tokens = sqlite3_column_int64 (stmt, 6);
+  row->max_output_tokens = sqlite3_column_int64 (stmt, 7);
+  return row;
+}
+
+static gpointer
+read_failed_spend (sqlite3_stmt *stmt)
+{
+  TgFailedSpend *row = g_new0 (TgFailedSpend, 1);
+
+  row->provider_id = column_dup (stmt, 0);
+  row->outcome = column_dup (stmt, 1);
+  row->attempts = sqlite3_column_int64 (stmt, 2);
+  row->cost_micros = sqlite3_column_int64 (stmt, 3);
+  return row;
+}
+
+/* Runs statement @id over [from_ms, to_ms) (?1, ?2) and reads every row. */
+static GPtrArray *
+summarize_range (TgDb            *self,
+                 Stmt             id,
+                 gint64           from_ms,
+                 gint64           to_ms,
+                 gpointer       (*read_row) (sqlite3_stmt *stmt),
+                 GDestroyNotify   free_row,
+                 GError         **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  int rc;
+
+  if (!(stmt = tg_db_stmt (self, id, error)))
+    return NULL;
+
+  sqlite3_bind_int64 (stmt, 1, from_ms);
+  sqlite3_bind_int64 (stmt, 2, to_ms);
+
+  list = g_ptr_array_new_with_free_func (free_row);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, read_row (stmt));
+
+  if (rc != SQLITE_DONE)
+    {
+      tg_db_set_error (self, rc, error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&list);
+}
+
+GPtrArray *
+tg_db_summarize_model_usage (TgDb     *self,
+                             gint64    from_ms,
+                             gint64    to_ms,
+                             GError  **error)
+{
+  g_return_val_if_fail (TG_IS_DB (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return summarize_range (self, STMT_RECS_MODEL_USAGE, from_ms, to_ms, read_model_usage_summary,
+                          (GDestroyNotify) tg_model_usage_summary_free, error);
+}
+
+GPtrArray *
+tg_db_summarize_failed_spend (TgDb     *self,
+                              gint64    from_ms,
+                              gint64    to_ms,
+                              GError  **error)
+{
+  g_return_val_if_fail (TG_IS_DB (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return summarize_range (self, STMT_RECS_FAILED_SPEND, from_ms, to_ms, read_failed_spend,
+                          (GDestroyNotify) tg_failed_spend_free, error);
+}
+
+gboolean
+tg_db_get_first_usage_time (TgDb     *self,
+                            gint64    before_ms,
+                            gint64   *out_ms,
+                            GError  **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (TG_IS_DB (self), FALSE);
+  g_return_val_if_fail (out_ms != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  *out_ms = -1;
+
+  if (!(stmt = tg_db_stmt (self, STMT_RECS_FIRST_USAGE, error)))
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, before_ms);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      tg_db_set_error (self, rc, error);
+      return FALSE;
+    }
+
+  *out_ms = column_int64_or (stmt, 0, -1);
+  return TRUE;
 }
 
 /* budget_alerts */

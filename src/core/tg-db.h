@@ -273,6 +273,42 @@ GPtrArray     *tg_db_latest_health          (TgDb *self, GError **error);
 /* Retention: drop rows older than @before_ms; returns how many went. */
 gint64         tg_db_prune_health           (TgDb *self, gint64 before_ms, GError **error);
 
+/* recommendations */
+/* What tg_recommendations_compute() needs of one provider+model's successful
+ * attempts in a range. */
+typedef struct {
+  char   *provider_id;
+  char   *model_id;
+  gint64  requests;
+  gint64  input_tokens;        /* sums over those attempts */
+  gint64  cached_tokens;
+  gint64  output_tokens;
+  gint64  max_request_tokens;  /* the largest single attempt: input + output */
+  gint64  max_output_tokens;   /* the longest single reply */
+} TgModelUsageSummary;
+
+/* The failed attempts of one provider in a range that cost money, per error class. */
+typedef struct {
+  char   *provider_id;
+  char   *outcome;             /* an error class, never "ok" */
+  gint64  attempts;            /* those with a cost */
+  gint64  cost_micros;
+} TgFailedSpend;
+
+void           tg_model_usage_summary_free  (TgModelUsageSummary *self);
+void           tg_failed_spend_free         (TgFailedSpend *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgModelUsageSummary, tg_model_usage_summary_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgFailedSpend, tg_failed_spend_free)
+
+/* Successful attempts with from_ms <= time_ms < to_ms, per provider+model,
+ * ordered by provider, model. Element type TgModelUsageSummary. */
+GPtrArray     *tg_db_summarize_model_usage  (TgDb *self, gint64 from_ms, gint64 to_ms, GError **error);
+/* Failed attempts in the range with a cost > 0, per provider and error class,
+ * ordered by provider, class. Element type TgFailedSpend. */
+GPtrArray     *tg_db_summarize_failed_spend (TgDb *self, gint64 from_ms, gint64 to_ms, GError **error);
+/* The time of the oldest attempt before @before_ms, -1 when there is none. */
+gboolean       tg_db_get_first_usage_time   (TgDb *self, gint64 before_ms, gint64 *out_ms, GError **error);
+
 /* budget_alerts */
 /* Remembers @alert unless the same one (profile, period, period start, budget,
  * kind, percent) is already there; *@inserted says which (nullable). The
