@@ -1,5 +1,6 @@
-/* tg-application.c: owns the store, catalogue and keyring access for the
- * lifetime of the process and hands them to windows. */
+/* tg-application.c: owns the store, catalogue, keyring access and the
+ * services for the lifetime of the process, wires them together and hands
+ * them to windows. */
 
 #include "config.h"
 
@@ -16,6 +17,12 @@ struct _TgApplication
   TgCatalog      *catalog;
   TgSecretStore  *secret_store;
   GError         *startup_error;
+
+  TgConfigService    *config;
+  TgAnalyticsService *analytics;
+  TgHealthMonitor    *health;
+  TgAiClient         *ai_client;
+  GCancellable       *cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (TgApplication, tg_application, ADW_TYPE_APPLICATION)
@@ -58,6 +65,67 @@ tg_application_load (TgApplication *self)
     }
 }
 
+/* The health monitor follows the preferences it depends on. */
+static void
+apply_health_preferences (TgApplication *self)
+{
+  const TgPreferences *prefs = tg_config_service_get_preferences (self->config);
+
+  tg_health_monitor_set_interval (self->health, prefs->health_check_interval_s);
+  tg_health_monitor_set_paused (self->health, prefs->health_checks_paused);
+  tg_health_monitor_set_enabled_providers (self->health, (const char * const *) prefs->enabled_providers);
+}
+
+static void
+config_changed_cb (TgConfigService *config,
+                   const char      *key,
+                   TgApplication   *self)
+{
+  apply_health_preferences (self);
+}
+
+/* First run: with the keyring's list (no secret loaded) the preferences can
+ * name the user's first provider. */
+static void
+keyed_providers_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(TgApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) ids = tg_secret_store_list_finish (TG_SECRET_STORE (source), result, &error);
+
+  if (ids == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No first-run provider: %s", error->message);
+      return;
+    }
+  if (self->config != NULL && !tg_config_service_choose_defaults (self->config, (const char * const *) ids, &error))
+    g_warning ("Could not save the first-run preferences: %s", error->message);
+}
+
+static void
+tg_application_start_services (TgApplication *self)
+{
+  self->config = tg_config_service_new (self->db, self->catalog);
+  self->analytics = tg_analytics_service_new (self->db, self->catalog, self->config);
+  self->health = tg_health_monitor_new (self->db, self->catalog, self->secret_store);
+  self->ai_client = tg_ai_client_new (self->db, self->catalog, self->secret_store);
+  tg_ai_client_set_services (self->ai_client, self->config, self->analytics, self->health);
+
+  apply_health_preferences (self);
+  g_signal_connect_object (self->config, "changed", G_CALLBACK (config_changed_cb), self, 0);
+
+  self->cancellable = g_cancellable_new ();
+  if (!tg_config_service_is_stored (self->config))
+    tg_secret_store_list_async (self->secret_store, self->cancellable, keyed_providers_cb, g_object_ref (self));
+
+  /* TOLLGATE_NO_HEALTH_CHECKS: the widget tests must not reach for real providers. */
+  if (g_getenv ("TOLLGATE_NO_HEALTH_CHECKS") == NULL)
+    tg_health_monitor_start (self->health);
+}
+
 static void
 tg_application_startup (GApplication *app)
 {
@@ -74,6 +142,19 @@ tg_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
 
   tg_application_load (self);
+  tg_application_start_services (self);
+}
+
+static void
+tg_application_shutdown (GApplication *app)
+{
+  TgApplication *self = TG_APPLICATION (app);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->health != NULL)
+    tg_health_monitor_stop (self->health);
+
+  G_APPLICATION_CLASS (tg_application_parent_class)->shutdown (app);
 }
 
 static void
@@ -101,6 +182,11 @@ tg_application_dispose (GObject *object)
 {
   TgApplication *self = TG_APPLICATION (object);
 
+  g_clear_object (&self->ai_client);
+  g_clear_object (&self->health);
+  g_clear_object (&self->analytics);
+  g_clear_object (&self->config);
+  g_clear_object (&self->cancellable);
   g_clear_object (&self->catalog);
   g_clear_object (&self->secret_store);
   g_clear_object (&self->db);
@@ -118,6 +204,7 @@ tg_application_class_init (TgApplicationClass *klass)
   object_class->dispose = tg_application_dispose;
   app_class->startup = tg_application_startup;
   app_class->activate = tg_application_activate;
+  app_class->shutdown = tg_application_shutdown;
 }
 
 static void
@@ -156,4 +243,32 @@ tg_application_get_startup_error (TgApplication *self)
 {
   g_return_val_if_fail (TG_IS_APPLICATION (self), NULL);
   return self->startup_error;
+}
+
+TgConfigService *
+tg_application_get_config (TgApplication *self)
+{
+  g_return_val_if_fail (TG_IS_APPLICATION (self), NULL);
+  return self->config;
+}
+
+TgAnalyticsService *
+tg_application_get_analytics (TgApplication *self)
+{
+  g_return_val_if_fail (TG_IS_APPLICATION (self), NULL);
+  return self->analytics;
+}
+
+TgHealthMonitor *
+tg_application_get_health (TgApplication *self)
+{
+  g_return_val_if_fail (TG_IS_APPLICATION (self), NULL);
+  return self->health;
+}
+
+TgAiClient *
+tg_application_get_ai_client (TgApplication *self)
+{
+  g_return_val_if_fail (TG_IS_APPLICATION (self), NULL);
+  return self->ai_client;
 }

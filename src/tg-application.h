@@ -3,8 +3,12 @@
 
 #include <adwaita.h>
 
+#include "tg-ai-client.h"
+#include "tg-analytics-service.h"
 #include "tg-catalog.h"
+#include "tg-config-service.h"
 #include "tg-db.h"
+#include "tg-health-monitor.h"
 #include "tg-secret-store.h"
 
 G_BEGIN_DECLS
@@ -18,6 +22,11 @@ TgApplication *tg_application_new               (void);
 TgDb          *tg_application_get_db            (TgApplication *self);
 TgCatalog     *tg_application_get_catalog       (TgApplication *self);
 TgSecretStore *tg_application_get_secret_store  (TgApplication *self);
+/* The services; each exists for the whole run, also when the store is broken. */
+TgConfigService    *tg_application_get_config      (TgApplication *self);
+TgAnalyticsService *tg_application_get_analytics   (TgApplication *self);
+TgHealthMonitor    *tg_application_get_health      (TgApplication *self);
+TgAiClient         *tg_application_get_ai_client   (TgApplication *self);
 /* The first error met while opening the store or catalogue, for the window to show; NULL if none. */
 const GError  *tg_application_get_startup_error (TgApplication *self);
 

@@ -425,7 +425,8 @@ fail_attempt (GTask  *task,
       data->previous_record_id = record_id;
       clear_attempt (data);
       data->chain_index++;
-      try_candidate (task);
+      /* Our caller keeps its reference; the next attempt needs its own. */
+      try_candidate (g_object_ref (task));
       return;
     }
 
