@@ -1000,6 +1000,50 @@ test_repair_model (void)
 }
 
 static void
+test_repair_on_change (void)
+{
+  g_autofree char *dir = tg_test_make_data_dir ();
+  g_autoptr(TgCatalog) catalog = fallback_test_catalog (dir);
+  g_autoptr(TgDb) db = open_db ();
+  g_autoptr(TgConfigService) config = tg_config_service_new (db, catalog);
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *taken = NULL;
+
+  set_string (config, TG_CONFIG_KEY_DEFAULT_PROVIDER, "beta");
+  set_string (config, TG_CONFIG_KEY_FALLBACK_ORDER, "alpha,home");
+
+  /* The catalogue loses those providers while the service runs (as after
+   * `tollgate provider remove`): other changes still go through, and carry
+   * the repair with them. */
+  g_assert_true (tg_catalog_load_resource (catalog, &error));
+  g_assert_no_error (error);
+  g_signal_connect (config, "changed", G_CALLBACK (record_key), keys);
+
+  start_capture ();
+  g_assert_true (tg_config_service_set_hard_limit (config, TRUE, &error));
+  g_assert_no_error (error);
+  assert_captured ((const char *[]) {
+    "message: The default provider “beta” is not in the catalogue any more*",
+    "message: Dropped “alpha” from the fallback order*",
+    "message: Dropped “home” from the fallback order*",
+    NULL });
+  taken = take_keys (keys);
+  g_assert_cmpstr (taken, ==, "default-provider,default-model,fallback-order,hard-limit");
+
+  /* A stale default no longer blocks choosing a new one. */
+  {
+    static const char * const keyed[] = { "gemini", NULL };
+    g_autoptr(TgConfigService) restarted = tg_config_service_new (db, catalog);
+
+    g_assert_null (tg_config_service_get_preferences (restarted)->default_provider);
+    g_assert_true (tg_config_service_choose_defaults (restarted, keyed, &error));
+    g_assert_no_error (error);
+    assert_string (restarted, TG_CONFIG_KEY_DEFAULT_PROVIDER, "gemini");
+  }
+}
+
+static void
 test_damaged_row (void)
 {
   g_autofree char *dir = tg_test_make_data_dir ();
@@ -1152,6 +1196,7 @@ main (int   argc,
   g_test_add_func ("/config/fallback-model", test_fallback_model);
   g_test_add_func ("/config/repair", test_repair);
   g_test_add_func ("/config/repair/model", test_repair_model);
+  g_test_add_func ("/config/repair/on-change", test_repair_on_change);
   g_test_add_func ("/config/repair/damaged-row", test_damaged_row);
   g_test_add_func ("/config/store/none", test_no_store);
   g_test_add_func ("/config/store/locked", test_store_locked);

@@ -444,6 +444,19 @@ repair (TgConfigService *self,
     prefs->budget_micros = 0;
 }
 
+/* A copy of the preferences for a setter to change. Repaired first: the
+ * catalogue may have lost a provider since loading (`tollgate provider
+ * remove`), and one stale value must not block every other change; the
+ * repair is saved with the change. */
+static TgPreferences *
+edit_copy (TgConfigService *self)
+{
+  TgPreferences *prefs = tg_preferences_copy (self->prefs);
+
+  repair (self, prefs);
+  return prefs;
+}
+
 /* Loading and saving */
 
 static void
@@ -1007,7 +1020,8 @@ tg_config_service_choose_defaults (TgConfigService     *self,
   g_return_val_if_fail (TG_IS_CONFIG_SERVICE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (self->prefs->default_provider != NULL || keyed_provider_ids == NULL)
+  prefs = edit_copy (self);
+  if (prefs->default_provider != NULL || keyed_provider_ids == NULL)
     return TRUE;
 
   /* Cloud providers first: a local server in the list may not be running,
@@ -1028,7 +1042,6 @@ tg_config_service_choose_defaults (TgConfigService     *self,
   if (chosen == NULL)
     return TRUE;
 
-  prefs = tg_preferences_copy (self->prefs);
   set_default_in (self, prefs, chosen->id, NULL);
   return tg_config_service_apply (self, prefs, error);
 }
@@ -1043,7 +1056,7 @@ tg_config_service_set_default_provider (TgConfigService  *self,
 
   g_return_val_if_fail (TG_IS_CONFIG_SERVICE (self), FALSE);
 
-  prefs = tg_preferences_copy (self->prefs);
+  prefs = edit_copy (self);
   set_default_in (self, prefs, provider_id, model_id);
   return tg_config_service_apply (self, prefs, error);
 }
@@ -1057,7 +1070,7 @@ tg_config_service_set_default_model (TgConfigService  *self,
 
   g_return_val_if_fail (TG_IS_CONFIG_SERVICE (self), FALSE);
 
-  prefs = tg_preferences_copy (self->prefs);
+  prefs = edit_copy (self);
   g_free (prefs->default_model);
   prefs->default_model = g_strdup (model_id);
   return tg_config_service_apply (self, prefs, error);
@@ -1072,7 +1085,7 @@ tg_config_service_set_fallback_order (TgConfigService     *self,
 
   g_return_val_if_fail (TG_IS_CONFIG_SERVICE (self), FALSE);
 
-  prefs = tg_preferences_copy (self->prefs);
+  prefs = edit_copy (self);
   g_strfreev (prefs->fallback_order);
   prefs->fallback_order = provider_ids != NULL ? g_strdupv ((char **) provider_ids) : g_new0 (char *, 1);
   return tg_config_service_apply (self, prefs, error);
@@ -1093,7 +1106,7 @@ tg_config_service_set_fallback_model (TgConfigService  *self,
   if (tg_catalog_get_provider (self->catalog, provider_id) == NULL)
     return fallback_provider_error (self, provider_id, error);
 
-  prefs = tg_preferences_copy (self->prefs);
+  prefs = edit_copy (self);
   if (model_id != NULL)
     g_hash_table_insert (prefs->fallback_models, g_strdup (provider_id), g_strdup (model_id));
   else
@@ -1114,7 +1127,7 @@ tg_config_service_set_budget (TgConfigService  *self,
   if (budget_micros <= 0)
     return budget_error (budget_micros, error);
 
-  prefs = tg_preferences_copy (self->prefs);
+  prefs = edit_copy (self);
   prefs->budget_micros = budget_micros;
   prefs->budget_period = period;
   return tg_config_service_apply (self, prefs, error);
@@ -1134,7 +1147,7 @@ tg_config_service_set_alert_thresholds (TgConfigService  *self,
   if (!check_threshold_count (n_percents, error))
     return FALSE;
 
-  prefs = tg_preferences_copy (self->prefs);
+  prefs = edit_copy (self);
   if (n_percents > 0)
     memcpy (prefs->alert_thresholds, percents, n_percents * sizeof *percents);
   prefs->n_alert_thresholds = n_percents;
@@ -1150,7 +1163,7 @@ tg_config_service_set_hard_limit (TgConfigService  *self,
 
   g_return_val_if_fail (TG_IS_CONFIG_SERVICE (self), FALSE);
 
-  prefs = tg_preferences_copy (self->prefs);
+  prefs = edit_copy (self);
   prefs->hard_limit = !!hard_limit;
   return tg_config_service_apply (self, prefs, error);
 }
@@ -1164,7 +1177,7 @@ tg_config_service_set_check_interval (TgConfigService  *self,
 
   g_return_val_if_fail (TG_IS_CONFIG_SERVICE (self), FALSE);
 
-  prefs = tg_preferences_copy (self->prefs);
+  prefs = edit_copy (self);
   prefs->health_check_interval_s = seconds;
   return tg_config_service_apply (self, prefs, error);
 }
@@ -1178,7 +1191,7 @@ tg_config_service_set_checks_paused (TgConfigService  *self,
 
   g_return_val_if_fail (TG_IS_CONFIG_SERVICE (self), FALSE);
 
-  prefs = tg_preferences_copy (self->prefs);
+  prefs = edit_copy (self);
   prefs->health_checks_paused = !!paused;
   return tg_config_service_apply (self, prefs, error);
 }
@@ -1192,7 +1205,7 @@ tg_config_service_set_enabled_providers (TgConfigService     *self,
 
   g_return_val_if_fail (TG_IS_CONFIG_SERVICE (self), FALSE);
 
-  prefs = tg_preferences_copy (self->prefs);
+  prefs = edit_copy (self);
   g_strfreev (prefs->enabled_providers);
   prefs->enabled_providers = provider_ids != NULL ? g_strdupv ((char **) provider_ids) : g_new0 (char *, 1);
   return tg_config_service_apply (self, prefs, error);
@@ -1235,7 +1248,7 @@ tg_config_service_set_string (TgConfigService  *self,
   if (!(info = find_key (key, error)))
     return FALSE;
 
-  prefs = tg_preferences_copy (self->prefs);
+  prefs = edit_copy (self);
   if (!info->parse (self, prefs, value, error))
     return FALSE;
   return tg_config_service_apply (self, prefs, error);
