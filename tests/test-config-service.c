@@ -639,6 +639,14 @@ test_changed_signal (void)
     g_assert_true (tg_config_service_apply (config, prefs, &error));
     g_assert_cmpuint (keys->len, ==, 0);
   }
+
+  /* No default provider: the model goes with it. */
+  g_assert_true (tg_config_service_set_default_provider (config, NULL, NULL, &error));
+  g_assert_no_error (error);
+  taken = take_keys (keys);
+  g_assert_cmpstr (taken, ==, "default-provider,default-model");
+  g_free (taken);
+  g_assert_null (tg_config_service_get_preferences (config)->default_model);
 }
 
 /* Reads the store back inside a ::changed handler: the change must be saved already. */
