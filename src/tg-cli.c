@@ -18,6 +18,7 @@
 #include "tg-ai-client.h"
 #include "tg-catalog.h"
 #include "tg-cli.h"
+#include "tg-config-service.h"
 #include "tg-db.h"
 #include "tg-format.h"
 #include "tg-money.h"
@@ -44,6 +45,7 @@ print_usage (FILE *stream)
   fprintf (stream, "      [--name NAME] [--auth bearer|x-api-key|x-goog-api-key|none]\n");
   fprintf (stream, "      [--model ID[:IN_PRICE:OUT_PRICE]]…  %s\n", _("Add your own endpoint (prices in USD per 1M tokens)"));
   fprintf (stream, "  provider remove ID        %s\n", _("Remove an endpoint you added"));
+  fprintf (stream, "  prefs [get KEY | set KEY VALUE] %s\n", _("List, show or change the preferences"));
   fprintf (stream, "  help, --help              %s\n", _("Show this help"));
   fprintf (stream, "  --version                 %s\n", _("Show the version"));
   fprintf (stream, "\n%s\n", _("Environment:"));
@@ -1153,6 +1155,140 @@ cmd_provider (int    argc,
   return TG_CLI_EXIT_OK;
 }
 
+/* `prefs get fallback-models`: the model each fallback provider would get for
+ * a request to the default model, and which of them the user chose, so the
+ * automatic choice is never a surprise. */
+static void
+print_fallback_models (TgConfigService *config,
+                       TgCatalog       *catalog)
+{
+  const TgPreferences *prefs = tg_config_service_get_preferences (config);
+  const TgCatalogProvider *provider = NULL;
+  const TgModelCapabilities *reference = NULL;
+  g_autoptr(GList) chosen = g_hash_table_get_keys (prefs->fallback_models);
+
+  if (prefs->default_provider != NULL)
+    provider = tg_catalog_get_provider (catalog, prefs->default_provider);
+  if (provider != NULL)
+    reference = tg_catalog_get_model (catalog, provider->id,
+                                      prefs->default_model != NULL ? prefs->default_model : provider->default_model);
+
+  if (prefs->fallback_order[0] == NULL)
+    printf ("%s\n", _("No fallback providers are set; set fallback-order to choose them."));
+  for (guint i = 0; prefs->fallback_order[i] != NULL; i++)
+    {
+      const char *id = prefs->fallback_order[i];
+      gboolean is_explicit = FALSE;
+      g_autofree char *model = tg_config_service_get_fallback_model (config, id, reference, &is_explicit);
+
+      if (model == NULL)
+        /* Translators: a provider id */
+        printf (_("%s: no model qualifies"), id);
+      else if (is_explicit)
+        printf ("%s: %s", id, model);
+      else
+        /* Translators: provider id: model id (chosen by Tollgate, not by you) */
+        printf (_("%s: %s (automatic)"), id, model);
+      printf ("\n");
+    }
+
+  /* Choices for providers outside the order take effect once they are in it. */
+  chosen = g_list_sort (chosen, (GCompareFunc) g_strcmp0);
+  for (GList *l = chosen; l != NULL; l = l->next)
+    if (!g_strv_contains ((const char * const *) prefs->fallback_order, l->data))
+      {
+        printf (_("%s: %s (not in the fallback order)"), (const char *) l->data,
+                (const char *) g_hash_table_lookup (prefs->fallback_models, l->data));
+        printf ("\n");
+      }
+
+  if (reference != NULL)
+    printf (_("Automatic: the cheapest model with every capability and at least the context window of %s/%s."),
+            provider->id, reference->model_id);
+  else
+    printf ("%s", _("Automatic: the provider’s default model, as no default model is set."));
+  printf ("\n");
+}
+
+static void
+print_pref (TgConfigService *config,
+            const char      *key)
+{
+  g_autofree char *value = tg_config_service_get_string (config, key, NULL);
+
+  printf ("%s = %s\n", key, value);
+}
+
+static void
+collect_changed_key (TgConfigService *config,
+                     const char      *key,
+                     GPtrArray       *keys)
+{
+  g_ptr_array_add (keys, g_strdup (key));
+}
+
+static int
+cmd_prefs (int    argc,
+           char **argv)
+{
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(TgCatalog) catalog = NULL;
+  g_autoptr(TgDb) db = NULL;
+  g_autoptr(TgConfigService) config = NULL;
+  g_autoptr(GError) error = NULL;
+  const char * const *keys = tg_config_service_list_keys ();
+  const char *action = argc > 0 ? argv[0] : NULL;
+  const char *key = argc > 1 ? argv[1] : NULL;
+
+  /* Arguments first, so a typo never depends on the state of the store. */
+  if (action != NULL && !g_str_equal (action, "get") && !g_str_equal (action, "set"))
+    return fail (TG_CLI_EXIT_USAGE, _("“prefs” takes “get KEY” or “set KEY VALUE”, not “%s”."), action);
+  if (action != NULL && g_str_equal (action, "get") && argc != 2)
+    return fail (TG_CLI_EXIT_USAGE, "%s", _("“prefs get” takes exactly one preference name."));
+  if (action != NULL && g_str_equal (action, "set") && argc != 3)
+    return fail (TG_CLI_EXIT_USAGE, "%s", _("“prefs set” takes a preference name and one value; quote a list, as in \"openai, anthropic\"."));
+  if (key != NULL && !g_strv_contains (keys, key))
+    return fail (TG_CLI_EXIT_USAGE, _("Unknown preference “%s”. “tollgate prefs” lists them."), key);
+
+  catalog = tg_catalog_new_default (&error);
+  if (catalog == NULL)
+    return fail (TG_CLI_EXIT_FAILURE, "%s", error->message);
+  /* Unlike `providers`, no fallback to the defaults: shown as the user's
+   * preferences, they would mislead. */
+  db = tg_db_open_default (&error);
+  if (db == NULL || !tg_catalog_sync_to_db (catalog, db, &error))
+    return fail (TG_CLI_EXIT_FAILURE, "%s", error->message);
+  config = tg_config_service_new (db, catalog);
+
+  if (action == NULL)
+    {
+      for (guint i = 0; keys[i] != NULL; i++)
+        print_pref (config, keys[i]);
+      return TG_CLI_EXIT_OK;
+    }
+
+  if (g_str_equal (action, "get"))
+    {
+      if (g_str_equal (key, TG_CONFIG_KEY_FALLBACK_MODELS))
+        print_fallback_models (config, catalog);
+      else
+        print_pref (config, key);
+      return TG_CLI_EXIT_OK;
+    }
+
+  g_signal_connect (config, "changed", G_CALLBACK (collect_changed_key), changed);
+  if (!tg_config_service_set_string (config, key, argv[2], &error))
+    return fail (g_error_matches (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_STORE) ? TG_CLI_EXIT_FAILURE : TG_CLI_EXIT_USAGE,
+                 "%s", error->message);
+
+  /* What is stored now, in its normal form; a provider change shows the model too. */
+  if (changed->len == 0)
+    print_pref (config, key);
+  for (guint i = 0; i < changed->len; i++)
+    print_pref (config, g_ptr_array_index (changed, i));
+  return TG_CLI_EXIT_OK;
+}
+
 int
 tg_cli_run (int    argc,
             char **argv)
@@ -1185,6 +1321,8 @@ tg_cli_run (int    argc,
     return cmd_usage (argc - 2, argv + 2);
   if (g_str_equal (command, "provider"))
     return cmd_provider (argc - 2, argv + 2);
+  if (g_str_equal (command, "prefs"))
+    return cmd_prefs (argc - 2, argv + 2);
 
   if (command[0] == '-')
     return fail (TG_CLI_EXIT_USAGE, _("Unknown option “%s”."), command);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tg-catalog.h"
+#include "tg-config-service.h"
 #include "tg-db.h"
 #include "tg-mock-provider.h"
 #include "tg-secret-store.h"
@@ -127,7 +128,8 @@ test_help (void)
   g_auto(CliResult) result = { 0 };
   g_autofree char *dir = tg_test_make_data_dir ();
   static const char *expected[] = { "providers [--json]", "key set PROVIDER", "key delete PROVIDER",
-                                    "db migrate [--to VERSION]", "--help", "--version", "TOLLGATE_DATA_DIR" };
+                                    "db migrate [--to VERSION]", "prefs [get KEY | set KEY VALUE]",
+                                    "--help", "--version", "TOLLGATE_DATA_DIR" };
 
   run_cli (&result, NULL, "--help");
   g_assert_cmpint (result.status, ==, 0);
@@ -656,6 +658,144 @@ test_provider_add_remove (void)
   g_assert_null (strstr (after.out, "(local)"));
 }
 
+static void
+test_prefs (void)
+{
+  g_autofree char *dir = tg_test_make_data_dir ();
+  g_autoptr(TgCatalog) catalog = tg_catalog_new_default (NULL);
+  const char * const *keys = tg_config_service_list_keys ();
+  g_auto(CliResult) list = { 0 };
+  g_auto(CliResult) set_budget = { 0 };
+  g_auto(CliResult) same_budget = { 0 };
+  g_auto(CliResult) get_budget = { 0 };
+  g_auto(CliResult) set_provider = { 0 };
+  g_auto(CliResult) set_order = { 0 };
+  g_auto(CliResult) set_models = { 0 };
+  g_auto(CliResult) get_models = { 0 };
+  g_auto(CliResult) relisted = { 0 };
+  g_autofree char *expected_provider = NULL;
+
+  run_cli (&list, NULL, "prefs");
+  g_assert_cmpint (list.status, ==, 0);
+  g_assert_cmpstr (list.err, ==, "");
+  /* One "key = value" line per key, in the order of the keys. */
+  {
+    g_auto(GStrv) lines = g_strsplit (list.out, "\n", -1);
+
+    g_assert_cmpuint (g_strv_length (lines), ==, g_strv_length ((char **) keys) + 1);
+    for (guint i = 0; keys[i] != NULL; i++)
+      {
+        g_autofree char *start = g_strdup_printf ("%s = ", keys[i]);
+        g_assert_true (g_str_has_prefix (lines[i], start));
+      }
+  }
+  g_assert_nonnull (strstr (list.out, "\nbudget = none\n"));
+  g_assert_nonnull (strstr (list.out, "\nalert-thresholds = 50,80,100\n"));
+
+  /* The value as stored, in its normal form; a later process sees it. */
+  run_cli (&set_budget, NULL, "prefs", "set", "budget", "25.5");
+  g_assert_cmpint (set_budget.status, ==, 0);
+  g_assert_cmpstr (set_budget.out, ==, "budget = 25.50\n");
+  g_assert_cmpstr (set_budget.err, ==, "");
+  run_cli (&same_budget, NULL, "prefs", "set", "budget", "$25.50");
+  g_assert_cmpint (same_budget.status, ==, 0);
+  g_assert_cmpstr (same_budget.out, ==, "budget = 25.50\n");
+  run_cli (&get_budget, NULL, "prefs", "get", "budget");
+  g_assert_cmpint (get_budget.status, ==, 0);
+  g_assert_cmpstr (get_budget.out, ==, "budget = 25.50\n");
+
+  /* A new provider brings its default model, and both are shown. */
+  run_cli (&set_provider, NULL, "prefs", "set", "default-provider", "anthropic");
+  g_assert_cmpint (set_provider.status, ==, 0);
+  expected_provider = g_strdup_printf ("default-provider = anthropic\ndefault-model = %s\n",
+                                       tg_catalog_get_provider (catalog, "anthropic")->default_model);
+  g_assert_cmpstr (set_provider.out, ==, expected_provider);
+
+  /* The fallback mapping, explicit and automatic, as requests would use it. */
+  run_cli (&set_order, NULL, "prefs", "set", "fallback-order", "openai, gemini");
+  g_assert_cmpint (set_order.status, ==, 0);
+  g_assert_cmpstr (set_order.out, ==, "fallback-order = openai,gemini\n");
+  run_cli (&set_models, NULL, "prefs", "set", "fallback-models", "gemini:gemini-2.5-pro, mistral:mistral-large-2411");
+  g_assert_cmpint (set_models.status, ==, 0);
+  g_assert_cmpstr (set_models.out, ==, "fallback-models = gemini:gemini-2.5-pro,mistral:mistral-large-2411\n");
+  run_cli (&get_models, NULL, "prefs", "get", "fallback-models");
+  g_assert_cmpint (get_models.status, ==, 0);
+  {
+    g_autoptr(TgDb) db = tg_db_open_default (NULL);
+    g_autoptr(TgConfigService) config = tg_config_service_new (db, catalog);
+    const TgPreferences *prefs = tg_config_service_get_preferences (config);
+    const TgModelCapabilities *reference = tg_catalog_get_model (catalog, "anthropic", prefs->default_model);
+    gboolean is_explicit = TRUE;
+    g_autofree char *automatic = tg_config_service_get_fallback_model (config, "openai", reference, &is_explicit);
+    g_autofree char *openai_line = NULL;
+
+    g_assert_false (is_explicit);
+    openai_line = automatic != NULL ? g_strdup_printf ("openai: %s (automatic)\n", automatic)
+                                    : g_strdup ("openai: no model qualifies\n");
+    g_assert_true (g_str_has_prefix (get_models.out, openai_line));
+  }
+  g_assert_nonnull (strstr (get_models.out, "\ngemini: gemini-2.5-pro\n"));
+  g_assert_nonnull (strstr (get_models.out, "\nmistral: mistral-large-2411 (not in the fallback order)\n"));
+  g_assert_nonnull (strstr (get_models.out, "context window of anthropic/"));
+
+  run_cli (&relisted, NULL, "prefs");
+  g_assert_nonnull (strstr (relisted.out, "\nbudget = 25.50\n"));
+  g_assert_nonnull (strstr (relisted.out, "\nfallback-order = openai,gemini\n"));
+  g_assert_true (g_str_has_prefix (relisted.out, "default-provider = anthropic\n"));
+}
+
+static void
+test_prefs_errors (void)
+{
+  g_autofree char *dir = tg_test_make_data_dir ();
+  g_autofree char *file = g_build_filename (dir, "a-file", NULL);
+  g_autofree char *broken_env = g_strdup_printf ("TOLLGATE_DATA_DIR=%s/sub", file);
+  const char * const broken[] = { broken_env, NULL };
+  g_auto(CliResult) bad_value = { 0 };
+  g_auto(CliResult) bad_provider = { 0 };
+  g_auto(CliResult) unknown_get = { 0 };
+  g_auto(CliResult) unknown_set = { 0 };
+  g_auto(CliResult) no_key = { 0 };
+  g_auto(CliResult) no_value = { 0 };
+  g_auto(CliResult) extra = { 0 };
+  g_auto(CliResult) verb = { 0 };
+  g_auto(CliResult) store = { 0 };
+  g_auto(CliResult) store_list = { 0 };
+  g_auto(CliResult) after = { 0 };
+
+  run_cli (&bad_value, NULL, "prefs", "set", "budget", "-3");
+  assert_usage_error (&bad_value, "more than zero");
+  run_cli (&bad_provider, NULL, "prefs", "set", "default-provider", "nosuch");
+  assert_usage_error (&bad_provider, "“nosuch” is not a provider");
+  run_cli (&unknown_get, NULL, "prefs", "get", "colour");
+  assert_usage_error (&unknown_get, "Unknown preference “colour”");
+  run_cli (&unknown_set, NULL, "prefs", "set", "colour", "blue");
+  assert_usage_error (&unknown_set, "Unknown preference “colour”");
+  run_cli (&no_key, NULL, "prefs", "get");
+  assert_usage_error (&no_key, "exactly one preference");
+  run_cli (&no_value, NULL, "prefs", "set", "budget");
+  assert_usage_error (&no_value, "one value");
+  run_cli (&extra, NULL, "prefs", "set", "fallback-order", "openai", "gemini");
+  assert_usage_error (&extra, "quote a list");
+  run_cli (&verb, NULL, "prefs", "show");
+  assert_usage_error (&verb, "not “show”");
+
+  /* Nothing was changed by the refusals. */
+  run_cli (&after, NULL, "prefs", "get", "budget");
+  g_assert_cmpstr (after.out, ==, "budget = none\n");
+
+  /* A store that cannot be opened: exit 1, one line, and no defaults passed off as the user's. */
+  g_assert_true (g_file_set_contents (file, "x", 1, NULL));
+  run_cli_full (&store, NULL, broken, (const char *[]) { "prefs", "set", "budget", "10", NULL });
+  g_assert_cmpint (store.status, ==, 1);
+  g_assert_cmpstr (store.out, ==, "");
+  g_assert_nonnull (strstr (store.err, file));
+  g_assert_cmpint (strlen (store.err) - 1, ==, strcspn (store.err, "\n"));
+  run_cli_full (&store_list, NULL, broken, (const char *[]) { "prefs", NULL });
+  g_assert_cmpint (store_list.status, ==, 1);
+  g_assert_cmpstr (store_list.out, ==, "");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -677,6 +817,8 @@ main (int   argc,
   g_test_add_func ("/cli/ask/errors", test_ask_errors);
   g_test_add_func ("/cli/usage", test_usage);
   g_test_add_func ("/cli/provider/add-remove", test_provider_add_remove);
+  g_test_add_func ("/cli/prefs", test_prefs);
+  g_test_add_func ("/cli/prefs/errors", test_prefs_errors);
 
   return g_test_run ();
 }

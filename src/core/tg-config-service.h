@@ -77,8 +77,10 @@ gboolean             tg_config_service_apply           (TgConfigService     *sel
                                                         GError             **error);
 
 /* Convenience setters: each validates, saves and emits like apply(). */
+/* @model_id NULL: the provider's default model, or the current one when the
+ * provider stays the same. @provider_id NULL: no default provider nor model. */
 gboolean tg_config_service_set_default_provider (TgConfigService *self, const char *provider_id,
-                                                 const char *model_id /* NULL: its default */, GError **error);
+                                                 const char *model_id, GError **error);
 gboolean tg_config_service_set_default_model    (TgConfigService *self, const char *model_id, GError **error);
 gboolean tg_config_service_set_fallback_order   (TgConfigService *self, const char * const *provider_ids, GError **error);
 /* @model_id NULL: back to the automatic choice. */
