@@ -1331,6 +1331,9 @@ cmd_health (int    argc,
       tg_health_monitor_check_async (monitor, NULL, NULL, health_checked, &state);
       g_main_loop_run (state.loop);
       g_main_loop_unref (state.loop);
+      /* Let the closes of the replies finish. */
+      while (g_main_context_pending (NULL))
+        g_main_context_iteration (NULL, FALSE);
       if (state.error != NULL)
         {
           fprintf (stderr, "tollgate: %s\n", state.error->message);

@@ -580,6 +580,26 @@ check_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+stream_closed_cb (GObject      *source,
+                  GAsyncResult *res,
+                  gpointer      user_data)
+{
+  g_input_stream_close_finish (G_INPUT_STREAM (source), res, NULL);
+}
+
+/* A reply stream must be closed asynchronously: a body stream left to its
+ * dispose would be closed synchronously, and libsoup then reads the rest of
+ * the body blocking the main loop. The close keeps its own reference. */
+static void
+release_stream (CheckData *data)
+{
+  g_autoptr(GInputStream) stream = g_steal_pointer (&data->stream);
+
+  if (stream != NULL && !g_input_stream_is_closed (stream))
+    g_input_stream_close_async (stream, G_PRIORITY_DEFAULT, data->monitor, stream_closed_cb, NULL);
+}
+
 /* The check is over: record it (unless nobody should) and complete @task. */
 static void
 finish_check (GTask        *task,
@@ -592,6 +612,7 @@ finish_check (GTask        *task,
   const TgCatalogProvider *provider = tg_catalog_get_provider (self->catalog, data->provider_id);
 
   g_clear_handle_id (&data->timeout_source, g_source_remove);
+  release_stream (data);
 
   if (!ok && error_class == TG_ERROR_CLASS_CANCELLED)
     {
@@ -722,9 +743,7 @@ check_sent_cb (GObject      *source,
 
   if (data->status >= 200 && data->status < 300)
     {
-      /* The list itself is of no interest (OpenRouter's runs to megabytes):
-       * closing the stream drops the connection instead of reading it. */
-      g_input_stream_close (data->stream, NULL, NULL);
+      /* The list itself is of no interest (OpenRouter's runs to megabytes). */
       finish_check (task, TRUE, 0, NULL);
       return;
     }
