@@ -1144,6 +1144,52 @@ test_no_store (void)
   g_assert_cmpint (tg_health_monitor_get_status (monitor, "anthropic"), ==, TG_HEALTH_STATUS_UNKNOWN);
 }
 
+static void
+test_unreachable (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  TgHealthRecord *record;
+
+  /* Nobody listens any more: a network failure, with no answer to time. */
+  tg_mock_provider_stop (fixture->mock);
+  check_ok (fixture, "mock-openai");
+  record = last_record (fixture);
+  g_assert_false (record->ok);
+  g_assert_cmpstr (record->error_class, ==, "network");
+  g_assert_cmpint (record->latency_ms, ==, -1);
+  g_assert_cmpuint (record->http_status, ==, 0);
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "mock-openai"), ==, TG_HEALTH_STATUS_DEGRADED);
+}
+
+static gboolean
+network_off_cb (gpointer user_data)
+{
+  test_network_monitor_set_available (user_data, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_network_lost_during_check (Fixture       *fixture,
+                                gconstpointer  user_data)
+{
+  TgMockReply stuck = { .first_byte_delay_ms = 1500 };
+
+  /* The check is out when the network goes; its timeout is not the provider's fault. */
+  tg_health_monitor_set_check_timeout (fixture->monitor, 400);
+  tg_mock_provider_enqueue_list_models (fixture->mock, TG_MOCK_FORMAT_OPENAI, &stuck);
+  g_timeout_add (100, network_off_cb, fixture->network);
+  check_ok (fixture, "mock-openai");
+
+  g_assert_cmpuint (list_count (fixture, OPENAI), ==, 1);
+  g_assert_cmpuint (fixture->records->len, ==, 0);
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "mock-openai"), ==, TG_HEALTH_STATUS_UNKNOWN);
+  assert_changes (fixture, NULL);
+  {
+    g_autoptr(GPtrArray) rows = db_rows (fixture, NULL);
+    g_assert_cmpuint (rows->len, ==, 0);
+  }
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -1165,7 +1211,9 @@ main (int   argc,
   ADD ("/health-monitor/down-and-recovery", test_down_and_recovery);
   ADD ("/health-monitor/passive", test_passive);
   ADD ("/health-monitor/auth-not-counted", test_auth_failure_not_counted);
+  ADD ("/health-monitor/unreachable", test_unreachable);
   ADD ("/health-monitor/network-down", test_network_down);
+  ADD ("/health-monitor/network-lost-during-check", test_network_lost_during_check);
   ADD ("/health-monitor/periodic", test_periodic);
   ADD ("/health-monitor/retention", test_retention);
   ADD ("/health-monitor/restore", test_restore);

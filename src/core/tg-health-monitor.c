@@ -669,9 +669,12 @@ classify_reply (GTask *task)
 
   data->adapter->classify_error (data->status, soup_message_get_response_headers (data->message),
                                  body, &retry_after_ms, &error);
-  if (error == NULL)
-    error = g_error_new_literal (TG_PROVIDER_ERROR, tg_provider_class_for_status (data->status),
-                                 _("The provider refused the health check."));
+  if (error == NULL || error->domain != TG_PROVIDER_ERROR)
+    {
+      g_clear_error (&error);
+      error = g_error_new_literal (TG_PROVIDER_ERROR, tg_provider_class_for_status (data->status),
+                                   _("The provider refused the health check."));
+    }
   finish_check_error (task, error);
 }
 
