@@ -118,7 +118,9 @@ test_network_monitor_set_available (TestNetworkMonitor *self,
   g_object_notify (G_OBJECT (self), "network-available");
 }
 
-/* The fixture: four providers on the mock, one per wire format. */
+/* The fixture: four providers on the mock, one per wire format. Their ids
+ * are this test's own: the keyring is shared with the other tests running at
+ * the same time. */
 
 static const struct {
   const char   *id;
@@ -128,12 +130,12 @@ static const struct {
   const char   *health_path;
   gboolean      keyed;  /* a key is stored for it */
 } providers[] = {
-  { "mock-openai",    TG_MOCK_FORMAT_OPENAI,    "openai",    "bearer",         "/models",        TRUE },
-  { "mock-anthropic", TG_MOCK_FORMAT_ANTHROPIC, "anthropic", "x-api-key",      "/v1/models",     TRUE },
+  { "health-openai",    TG_MOCK_FORMAT_OPENAI,    "openai",    "bearer",         "/models",        TRUE },
+  { "health-anthropic", TG_MOCK_FORMAT_ANTHROPIC, "anthropic", "x-api-key",      "/v1/models",     TRUE },
   /* Needs a key and has none: never checked. */
-  { "mock-gemini",    TG_MOCK_FORMAT_GEMINI,    "gemini",    "x-goog-api-key", "/v1beta/models", FALSE },
+  { "health-gemini",    TG_MOCK_FORMAT_GEMINI,    "gemini",    "x-goog-api-key", "/v1beta/models", FALSE },
   /* Keyless and local: checked without a key. */
-  { "mock-ollama",    TG_MOCK_FORMAT_OLLAMA,    "ollama",    "none",           "/api/tags",      FALSE },
+  { "health-ollama",    TG_MOCK_FORMAT_OLLAMA,    "ollama",    "none",           "/api/tags",      FALSE },
 };
 
 enum { OPENAI, ANTHROPIC, GEMINI, OLLAMA };
@@ -543,7 +545,7 @@ static void
 test_healthy (Fixture       *fixture,
               gconstpointer  user_data)
 {
-  g_autoptr(TgProviderHealth) before = tg_health_monitor_get_health (fixture->monitor, "mock-openai");
+  g_autoptr(TgProviderHealth) before = tg_health_monitor_get_health (fixture->monitor, "health-openai");
   g_autoptr(TgProviderHealth) health = NULL;
   g_autoptr(GPtrArray) rows = NULL;
   TgHealthRecord *record;
@@ -552,7 +554,7 @@ test_healthy (Fixture       *fixture,
   g_assert_cmpint (before->latency_p50_ms, ==, -1);
   g_assert_cmpint (before->last_check_ms, ==, 0);
 
-  check_ok (fixture, "mock-openai");
+  check_ok (fixture, "health-openai");
   g_assert_cmpuint (list_count (fixture, OPENAI), ==, 1);
 
   /* The request was list-models, with the key. */
@@ -576,12 +578,12 @@ test_healthy (Fixture       *fixture,
   g_assert_cmpint (record->circuit_state, ==, TG_CIRCUIT_CLOSED);
   g_assert_cmpint (record->id, >, 0);
 
-  rows = db_rows (fixture, "mock-openai");
+  rows = db_rows (fixture, "health-openai");
   g_assert_cmpuint (rows->len, ==, 1);
   g_assert_cmpint (((TgHealthRecord *) rows->pdata[0])->id, ==, record->id);
   g_assert_cmpint (((TgHealthRecord *) rows->pdata[0])->kind, ==, TG_HEALTH_CHECK_ACTIVE);
 
-  health = tg_health_monitor_get_health (fixture->monitor, "mock-openai");
+  health = tg_health_monitor_get_health (fixture->monitor, "health-openai");
   g_assert_cmpint (health->status, ==, TG_HEALTH_STATUS_HEALTHY);
   g_assert_cmpint (health->circuit, ==, TG_CIRCUIT_CLOSED);
   g_assert_cmpint (health->latency_p50_ms, ==, record->latency_ms);
@@ -594,10 +596,10 @@ test_healthy (Fixture       *fixture,
 
   /* More good checks: still one status change in all. */
   fixture->now += 1000;
-  check_ok (fixture, "mock-openai");
-  check_ok (fixture, "mock-openai");
-  assert_changes (fixture, CHANGES ("mock-openai:unknown>healthy"));
-  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "mock-openai"));
+  check_ok (fixture, "health-openai");
+  check_ok (fixture, "health-openai");
+  assert_changes (fixture, CHANGES ("health-openai:unknown>healthy"));
+  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "health-openai"));
 }
 
 static void
@@ -614,7 +616,7 @@ test_all_formats_and_eligibility (Fixture       *fixture,
   g_assert_cmpuint (list_count (fixture, GEMINI), ==, 0);
   g_assert_cmpuint (list_count (fixture, OLLAMA), ==, 1);
   g_assert_cmpuint (fixture->records->len, ==, 3);
-  g_assert_cmpuint (records_of (fixture, "mock-gemini"), ==, 0);
+  g_assert_cmpuint (records_of (fixture, "health-gemini"), ==, 0);
 
   /* Anthropic's check carried its own headers. */
   {
@@ -635,7 +637,7 @@ test_all_formats_and_eligibility (Fixture       *fixture,
   g_assert_cmpint (tg_health_monitor_get_overall_status (fixture->monitor), ==, TG_HEALTH_STATUS_HEALTHY);
 
   /* The filter: only the enabled ones. */
-  tg_health_monitor_set_enabled_providers (fixture->monitor, (const char *[]) { "mock-anthropic", "mock-gemini", NULL });
+  tg_health_monitor_set_enabled_providers (fixture->monitor, (const char *[]) { "health-anthropic", "health-gemini", NULL });
   check_ok (fixture, NULL);
   g_assert_cmpuint (list_count (fixture, OPENAI), ==, 1);
   g_assert_cmpuint (list_count (fixture, ANTHROPIC), ==, 2);
@@ -660,7 +662,7 @@ test_check_errors (Fixture       *fixture,
   g_assert_error (unknown, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (unknown->message, "“nosuch”"));
 
-  g_assert_false (run_check (fixture, "mock-gemini", &no_key));
+  g_assert_false (run_check (fixture, "health-gemini", &no_key));
   g_assert_error (no_key, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (no_key->message, "no API key"));
 
@@ -678,26 +680,26 @@ test_degraded_by_errors (Fixture       *fixture,
   TgHealthRecord *record;
 
   for (guint i = 0; i < 4; i++)
-    check_ok (fixture, "mock-openai");
-  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "mock-openai"), ==, TG_HEALTH_STATUS_HEALTHY);
+    check_ok (fixture, "health-openai");
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "health-openai"), ==, TG_HEALTH_STATUS_HEALTHY);
 
   /* One failure in five is 20 %: degraded, exactly at the threshold. */
   tg_mock_provider_enqueue_list_models (fixture->mock, TG_MOCK_FORMAT_OPENAI, &overloaded);
-  check_ok (fixture, "mock-openai");
+  check_ok (fixture, "health-openai");
   record = last_record (fixture);
   g_assert_false (record->ok);
   g_assert_cmpstr (record->error_class, ==, "overloaded");
   g_assert_cmpuint (record->http_status, ==, 503);
   g_assert_cmpint (record->circuit_state, ==, TG_CIRCUIT_CLOSED);
 
-  health = tg_health_monitor_get_health (fixture->monitor, "mock-openai");
+  health = tg_health_monitor_get_health (fixture->monitor, "health-openai");
   g_assert_cmpint (health->status, ==, TG_HEALTH_STATUS_DEGRADED);
   g_assert_cmpfloat_with_epsilon (health->error_rate, 0.2, 1e-9);
   g_assert_cmpuint (health->n_samples, ==, 5);
   g_assert_cmpstr (health->last_error_class, ==, "overloaded");
   g_assert_nonnull (health->last_error);
-  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "mock-openai"));
-  assert_changes (fixture, CHANGES ("mock-openai:unknown>healthy", "mock-openai:healthy>degraded"));
+  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "health-openai"));
+  assert_changes (fixture, CHANGES ("health-openai:unknown>healthy", "health-openai:healthy>degraded"));
 }
 
 static void
@@ -709,14 +711,14 @@ test_degraded_when_slow (Fixture       *fixture,
 
   g_object_set (fixture->monitor, "slow-threshold", 250, NULL);
 
-  check_ok (fixture, "mock-openai");
-  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "mock-openai"), ==, TG_HEALTH_STATUS_HEALTHY);
+  check_ok (fixture, "health-openai");
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "health-openai"), ==, TG_HEALTH_STATUS_HEALTHY);
 
   /* A slow answer: p95 over the threshold. */
   tg_mock_provider_enqueue_list_models (fixture->mock, TG_MOCK_FORMAT_OPENAI, &slow);
   fixture->now += 60000;
-  check_ok (fixture, "mock-openai");
-  health = tg_health_monitor_get_health (fixture->monitor, "mock-openai");
+  check_ok (fixture, "health-openai");
+  health = tg_health_monitor_get_health (fixture->monitor, "health-openai");
   g_assert_cmpint (health->status, ==, TG_HEALTH_STATUS_DEGRADED);
   g_assert_cmpint (health->latency_p95_ms, >=, 300);
   g_assert_cmpint (health->latency_p50_ms, <, 250);
@@ -724,19 +726,19 @@ test_degraded_when_slow (Fixture       *fixture,
   g_assert_true (last_record (fixture)->ok);
 
   /* Slow passive results do not count: a completion takes as long as its answer. */
-  tg_health_monitor_report (fixture->monitor, "mock-ollama", TRUE, 60000, 200, NULL);
-  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "mock-ollama"), ==, TG_HEALTH_STATUS_HEALTHY);
+  tg_health_monitor_report (fixture->monitor, "health-ollama", TRUE, 60000, 200, NULL);
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "health-ollama"), ==, TG_HEALTH_STATUS_HEALTHY);
 
   /* Two hours on, the slow sample is stale; fast answers make it healthy. */
   fixture->now += 2 * HOUR_MS;
-  check_ok (fixture, "mock-openai");
+  check_ok (fixture, "health-openai");
   g_clear_pointer (&health, tg_provider_health_free);
-  health = tg_health_monitor_get_health (fixture->monitor, "mock-openai");
+  health = tg_health_monitor_get_health (fixture->monitor, "health-openai");
   g_assert_cmpint (health->status, ==, TG_HEALTH_STATUS_HEALTHY);
   g_assert_cmpuint (health->n_samples, ==, 1);
   g_assert_cmpint (health->latency_p95_ms, <, 250);
-  assert_changes (fixture, CHANGES ("mock-openai:unknown>healthy", "mock-openai:healthy>degraded",
-                                    "mock-ollama:unknown>healthy", "mock-openai:degraded>healthy"));
+  assert_changes (fixture, CHANGES ("health-openai:unknown>healthy", "health-openai:healthy>degraded",
+                                    "health-ollama:unknown>healthy", "health-openai:degraded>healthy"));
 }
 
 static void
@@ -748,14 +750,14 @@ test_timeout (Fixture       *fixture,
 
   tg_health_monitor_set_check_timeout (fixture->monitor, 150);
   tg_mock_provider_enqueue_list_models (fixture->mock, TG_MOCK_FORMAT_OPENAI, &stuck);
-  check_ok (fixture, "mock-openai");
+  check_ok (fixture, "health-openai");
 
   record = last_record (fixture);
   g_assert_false (record->ok);
   g_assert_cmpstr (record->error_class, ==, "timeout");
   g_assert_cmpint (record->latency_ms, ==, -1);
   g_assert_cmpuint (record->http_status, ==, 0);
-  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "mock-openai"), ==, TG_HEALTH_STATUS_DEGRADED);
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "health-openai"), ==, TG_HEALTH_STATUS_DEGRADED);
 }
 
 static void
@@ -766,53 +768,53 @@ test_down_and_recovery (Fixture       *fixture,
   g_autoptr(TgProviderHealth) health = NULL;
 
   tg_health_monitor_set_circuit_config (fixture->monitor, &trip_at_three);
-  check_ok (fixture, "mock-openai");
+  check_ok (fixture, "health-openai");
 
   set_failing (fixture, TG_MOCK_FORMAT_OPENAI, 500);
-  check_ok (fixture, "mock-openai");
-  check_ok (fixture, "mock-openai");
+  check_ok (fixture, "health-openai");
+  check_ok (fixture, "health-openai");
   /* Two failures: degraded, circuit still closed, requests still go. */
-  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "mock-openai"), ==, TG_HEALTH_STATUS_DEGRADED);
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "health-openai"), ==, TG_HEALTH_STATUS_DEGRADED);
   g_assert_cmpint (last_record (fixture)->circuit_state, ==, TG_CIRCUIT_CLOSED);
-  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "mock-openai"));
+  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "health-openai"));
 
   /* The third: the circuit opens, the provider is down, requests are refused. */
-  check_ok (fixture, "mock-openai");
+  check_ok (fixture, "health-openai");
   g_assert_cmpstr (last_record (fixture)->error_class, ==, "server");
   g_assert_cmpint (last_record (fixture)->circuit_state, ==, TG_CIRCUIT_OPEN);
-  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "mock-openai"), ==, TG_HEALTH_STATUS_DOWN);
-  g_assert_false (tg_health_monitor_allow_request (fixture->monitor, "mock-openai"));
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "health-openai"), ==, TG_HEALTH_STATUS_DOWN);
+  g_assert_false (tg_health_monitor_allow_request (fixture->monitor, "health-openai"));
   g_assert_cmpint (tg_health_monitor_get_overall_status (fixture->monitor), ==, TG_HEALTH_STATUS_DOWN);
 
   /* Half-open after the wait: one probe goes, the next caller waits. */
   fixture->now += 999;
-  g_assert_false (tg_health_monitor_allow_request (fixture->monitor, "mock-openai"));
+  g_assert_false (tg_health_monitor_allow_request (fixture->monitor, "health-openai"));
   fixture->now += 1;
-  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "mock-openai"));
-  g_assert_false (tg_health_monitor_allow_request (fixture->monitor, "mock-openai"));
+  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "health-openai"));
+  g_assert_false (tg_health_monitor_allow_request (fixture->monitor, "health-openai"));
 
   /* The probe fails: open again, for twice as long. */
-  check_ok (fixture, "mock-openai");
+  check_ok (fixture, "health-openai");
   g_assert_cmpint (last_record (fixture)->circuit_state, ==, TG_CIRCUIT_OPEN);
   fixture->now += 1999;
-  g_assert_false (tg_health_monitor_allow_request (fixture->monitor, "mock-openai"));
+  g_assert_false (tg_health_monitor_allow_request (fixture->monitor, "health-openai"));
   fixture->now += 1;
-  health = tg_health_monitor_get_health (fixture->monitor, "mock-openai");
+  health = tg_health_monitor_get_health (fixture->monitor, "health-openai");
   g_assert_cmpint (health->circuit, ==, TG_CIRCUIT_HALF_OPEN);
   g_assert_cmpint (health->status, ==, TG_HEALTH_STATUS_DOWN);
 
   /* The provider recovers: the next check closes the circuit; healthy again. */
   set_failing (fixture, TG_MOCK_FORMAT_OPENAI, 0);
-  check_ok (fixture, "mock-openai");
+  check_ok (fixture, "health-openai");
   g_assert_cmpint (last_record (fixture)->circuit_state, ==, TG_CIRCUIT_CLOSED);
-  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "mock-openai"), ==, TG_HEALTH_STATUS_HEALTHY);
-  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "mock-openai"));
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "health-openai"), ==, TG_HEALTH_STATUS_HEALTHY);
+  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "health-openai"));
 
-  assert_changes (fixture, CHANGES ("mock-openai:unknown>healthy", "mock-openai:healthy>degraded",
-                                    "mock-openai:degraded>down", "mock-openai:down>healthy"));
+  assert_changes (fixture, CHANGES ("health-openai:unknown>healthy", "health-openai:healthy>degraded",
+                                    "health-openai:degraded>down", "health-openai:down>healthy"));
 
   /* The store has every check with the circuit after it. */
-  rows = db_rows (fixture, "mock-openai");
+  rows = db_rows (fixture, "health-openai");
   g_assert_cmpuint (rows->len, ==, 6);
   {
     static const TgCircuitState expected[] = { TG_CIRCUIT_CLOSED, TG_CIRCUIT_CLOSED, TG_CIRCUIT_CLOSED,
@@ -837,27 +839,27 @@ test_passive (Fixture       *fixture,
 
   tg_health_monitor_set_circuit_config (fixture->monitor, &trip_at_three);
 
-  tg_health_monitor_report (fixture->monitor, "mock-anthropic", TRUE, 800, 200, NULL);
-  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "mock-anthropic"), ==, TG_HEALTH_STATUS_HEALTHY);
+  tg_health_monitor_report (fixture->monitor, "health-anthropic", TRUE, 800, 200, NULL);
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "health-anthropic"), ==, TG_HEALTH_STATUS_HEALTHY);
   record = last_record (fixture);
   g_assert_cmpint (record->kind, ==, TG_HEALTH_CHECK_PASSIVE);
   g_assert_cmpint (record->latency_ms, ==, 800);
 
   /* The caller's and the key's failures are not the provider's: nothing happens. */
-  tg_health_monitor_report (fixture->monitor, "mock-anthropic", FALSE, 100, 401, "auth");
-  tg_health_monitor_report (fixture->monitor, "mock-anthropic", FALSE, 100, 400, "bad-request");
-  tg_health_monitor_report (fixture->monitor, "mock-anthropic", FALSE, -1, 0, "cancelled");
-  tg_health_monitor_report (fixture->monitor, "mock-anthropic", FALSE, 100, 401, "auth");
+  tg_health_monitor_report (fixture->monitor, "health-anthropic", FALSE, 100, 401, "auth");
+  tg_health_monitor_report (fixture->monitor, "health-anthropic", FALSE, 100, 400, "bad-request");
+  tg_health_monitor_report (fixture->monitor, "health-anthropic", FALSE, -1, 0, "cancelled");
+  tg_health_monitor_report (fixture->monitor, "health-anthropic", FALSE, 100, 401, "auth");
   g_assert_cmpuint (fixture->records->len, ==, 1);
-  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "mock-anthropic"), ==, TG_HEALTH_STATUS_HEALTHY);
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "health-anthropic"), ==, TG_HEALTH_STATUS_HEALTHY);
 
   /* Provider-side failures count: rate-limited, then two more trip the circuit. */
-  tg_health_monitor_report (fixture->monitor, "mock-anthropic", FALSE, 50, 429, "rate-limited");
-  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "mock-anthropic"), ==, TG_HEALTH_STATUS_DEGRADED);
-  tg_health_monitor_report (fixture->monitor, "mock-anthropic", FALSE, 50, 529, "overloaded");
-  tg_health_monitor_report (fixture->monitor, "mock-anthropic", FALSE, -1, 0, "network");
-  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "mock-anthropic"), ==, TG_HEALTH_STATUS_DOWN);
-  g_assert_false (tg_health_monitor_allow_request (fixture->monitor, "mock-anthropic"));
+  tg_health_monitor_report (fixture->monitor, "health-anthropic", FALSE, 50, 429, "rate-limited");
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "health-anthropic"), ==, TG_HEALTH_STATUS_DEGRADED);
+  tg_health_monitor_report (fixture->monitor, "health-anthropic", FALSE, 50, 529, "overloaded");
+  tg_health_monitor_report (fixture->monitor, "health-anthropic", FALSE, -1, 0, "network");
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "health-anthropic"), ==, TG_HEALTH_STATUS_DOWN);
+  g_assert_false (tg_health_monitor_allow_request (fixture->monitor, "health-anthropic"));
   record = last_record (fixture);
   g_assert_cmpstr (record->error_class, ==, "network");
   g_assert_cmpint (record->circuit_state, ==, TG_CIRCUIT_OPEN);
@@ -866,20 +868,20 @@ test_passive (Fixture       *fixture,
 
   /* A passive probe through the half-open circuit closes it. */
   fixture->now += 1000;
-  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "mock-anthropic"));
-  tg_health_monitor_report (fixture->monitor, "mock-anthropic", TRUE, 700, 200, NULL);
-  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "mock-anthropic"), ==, TG_HEALTH_STATUS_HEALTHY);
-  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "mock-anthropic"));
+  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "health-anthropic"));
+  tg_health_monitor_report (fixture->monitor, "health-anthropic", TRUE, 700, 200, NULL);
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "health-anthropic"), ==, TG_HEALTH_STATUS_HEALTHY);
+  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "health-anthropic"));
 
   /* Odd input does not crash: a bogus status and an ok with a class. */
-  tg_health_monitor_report (fixture->monitor, "mock-anthropic", TRUE, -5, 7, "server");
+  tg_health_monitor_report (fixture->monitor, "health-anthropic", TRUE, -5, 7, "server");
   record = last_record (fixture);
   g_assert_true (record->ok);
   g_assert_null (record->error_class);
   g_assert_cmpuint (record->http_status, ==, 0);
   g_assert_cmpint (record->latency_ms, ==, -1);
 
-  rows = db_rows (fixture, "mock-anthropic");
+  rows = db_rows (fixture, "health-anthropic");
   g_assert_cmpuint (rows->len, ==, 6);
   for (guint i = 0; i < rows->len; i++)
     g_assert_cmpint (((TgHealthRecord *) rows->pdata[i])->kind, ==, TG_HEALTH_CHECK_PASSIVE);
@@ -897,13 +899,13 @@ test_auth_failure_not_counted (Fixture       *fixture,
   /* The key is refused: recorded for people to see, but not held against the provider. */
   tg_mock_provider_set_expected_key (fixture->mock, TG_MOCK_FORMAT_OPENAI, "sk-another-key");
   for (guint i = 0; i < 6; i++)
-    check_ok (fixture, "mock-openai");
+    check_ok (fixture, "health-openai");
 
   record = last_record (fixture);
   g_assert_false (record->ok);
   g_assert_cmpstr (record->error_class, ==, "auth");
   g_assert_cmpuint (record->http_status, ==, 401);
-  health = tg_health_monitor_get_health (fixture->monitor, "mock-openai");
+  health = tg_health_monitor_get_health (fixture->monitor, "health-openai");
   g_assert_cmpint (health->status, ==, TG_HEALTH_STATUS_UNKNOWN);
   g_assert_cmpint (health->circuit, ==, TG_CIRCUIT_CLOSED);
   g_assert_cmpuint (health->n_samples, ==, 0);
@@ -919,7 +921,7 @@ test_network_down (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) rows = NULL;
 
-  check_ok (fixture, "mock-openai");
+  check_ok (fixture, "health-openai");
   g_assert_cmpuint (fixture->changes->len, ==, 1);
 
   test_network_monitor_set_available (fixture->network, FALSE);
@@ -930,21 +932,21 @@ test_network_down (Fixture       *fixture,
   g_assert_cmpuint (list_count (fixture, OPENAI), ==, 1);
   g_assert_cmpuint (list_count (fixture, ANTHROPIC), ==, 0);
   g_assert_cmpuint (list_count (fixture, OLLAMA), ==, 1);
-  g_assert_cmpuint (records_of (fixture, "mock-openai"), ==, 1);
-  g_assert_cmpuint (records_of (fixture, "mock-anthropic"), ==, 0);
-  assert_changes (fixture, CHANGES ("mock-openai:unknown>healthy", "mock-ollama:unknown>healthy"));
+  g_assert_cmpuint (records_of (fixture, "health-openai"), ==, 1);
+  g_assert_cmpuint (records_of (fixture, "health-anthropic"), ==, 0);
+  assert_changes (fixture, CHANGES ("health-openai:unknown>healthy", "health-ollama:unknown>healthy"));
 
-  g_assert_false (run_check (fixture, "mock-openai", &error));
+  g_assert_false (run_check (fixture, "health-openai", &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE);
-  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "mock-openai"), ==, TG_HEALTH_STATUS_HEALTHY);
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "health-openai"), ==, TG_HEALTH_STATUS_HEALTHY);
 
   /* The periodic checks pause too: only the filter's provider, 1 s interval. */
-  tg_health_monitor_set_enabled_providers (fixture->monitor, (const char *[]) { "mock-openai", NULL });
+  tg_health_monitor_set_enabled_providers (fixture->monitor, (const char *[]) { "health-openai", NULL });
   tg_health_monitor_set_interval (fixture->monitor, 1);
   tg_health_monitor_start (fixture->monitor);
   spin (2500);
   g_assert_cmpuint (list_count (fixture, OPENAI), ==, 1);
-  g_assert_cmpuint (records_of (fixture, "mock-openai"), ==, 1);
+  g_assert_cmpuint (records_of (fixture, "health-openai"), ==, 1);
   g_assert_cmpuint (fixture->changes->len, ==, 2);
 
   /* Back online: checks resume soon. */
@@ -953,8 +955,8 @@ test_network_down (Fixture       *fixture,
   tg_health_monitor_stop (fixture->monitor);
   spin (100);
   /* (A check cut short by the stop is counted by the mock but not recorded.) */
-  rows = db_rows (fixture, "mock-openai");
-  g_assert_cmpuint (rows->len, ==, records_of (fixture, "mock-openai"));
+  rows = db_rows (fixture, "health-openai");
+  g_assert_cmpuint (rows->len, ==, records_of (fixture, "health-openai"));
   g_assert_cmpuint (rows->len, >=, 2);
   g_assert_cmpuint (fixture->changes->len, ==, 2);
   g_assert_cmpuint (list_count (fixture, ANTHROPIC), ==, 0);
@@ -966,7 +968,7 @@ test_periodic (Fixture       *fixture,
 {
   guint openai, ollama;
 
-  tg_health_monitor_set_enabled_providers (fixture->monitor, (const char *[]) { "mock-openai", "mock-ollama", "mock-gemini", NULL });
+  tg_health_monitor_set_enabled_providers (fixture->monitor, (const char *[]) { "health-openai", "health-ollama", "health-gemini", NULL });
   tg_health_monitor_set_interval (fixture->monitor, 1);
   tg_health_monitor_start (fixture->monitor);
 
@@ -975,7 +977,7 @@ test_periodic (Fixture       *fixture,
   wait_for_list_count (fixture, OLLAMA, 3);
   g_assert_cmpuint (list_count (fixture, ANTHROPIC), ==, 0);  /* keyed, not enabled */
   g_assert_cmpuint (list_count (fixture, GEMINI), ==, 0);     /* enabled, no key */
-  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "mock-openai"), ==, TG_HEALTH_STATUS_HEALTHY);
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "health-openai"), ==, TG_HEALTH_STATUS_HEALTHY);
 
   /* Paused: nothing more goes out. */
   tg_health_monitor_set_paused (fixture->monitor, TRUE);
@@ -997,8 +999,8 @@ test_periodic (Fixture       *fixture,
 
   /* Every check is a row. */
   {
-    g_autoptr(GPtrArray) rows = db_rows (fixture, "mock-openai");
-    g_assert_cmpuint (rows->len, ==, records_of (fixture, "mock-openai"));
+    g_autoptr(GPtrArray) rows = db_rows (fixture, "health-openai");
+    g_assert_cmpuint (rows->len, ==, records_of (fixture, "health-openai"));
     g_assert_cmpuint (rows->len, >=, 3);
   }
 }
@@ -1033,30 +1035,30 @@ test_retention (Fixture       *fixture,
   g_autoptr(GPtrArray) same_day = NULL;
   g_autoptr(GPtrArray) next_day = NULL;
 
-  insert_row (fixture, "mock-openai", T0 - 31 * DAY_MS, TRUE, TG_CIRCUIT_CLOSED);
-  insert_row (fixture, "mock-openai", T0 - 29 * DAY_MS, TRUE, TG_CIRCUIT_CLOSED);
+  insert_row (fixture, "health-openai", T0 - 31 * DAY_MS, TRUE, TG_CIRCUIT_CLOSED);
+  insert_row (fixture, "health-openai", T0 - 29 * DAY_MS, TRUE, TG_CIRCUIT_CLOSED);
 
   /* Start prunes what is past 30 days. */
   tg_health_monitor_set_paused (fixture->monitor, TRUE);
   tg_health_monitor_start (fixture->monitor);
-  after_start = db_rows (fixture, "mock-openai");
+  after_start = db_rows (fixture, "health-openai");
   g_assert_cmpuint (after_start->len, ==, 1);
   g_assert_cmpint (((TgHealthRecord *) after_start->pdata[0])->time_ms, ==, T0 - 29 * DAY_MS);
 
   /* At most once a day: an hour later the new old row stays. */
   fixture->now += HOUR_MS;
-  insert_row (fixture, "mock-ollama", T0 - 40 * DAY_MS, TRUE, TG_CIRCUIT_CLOSED);
-  tg_health_monitor_report (fixture->monitor, "mock-ollama", TRUE, 10, 200, NULL);
-  same_day = db_rows (fixture, "mock-ollama");
+  insert_row (fixture, "health-ollama", T0 - 40 * DAY_MS, TRUE, TG_CIRCUIT_CLOSED);
+  tg_health_monitor_report (fixture->monitor, "health-ollama", TRUE, 10, 200, NULL);
+  same_day = db_rows (fixture, "health-ollama");
   g_assert_cmpuint (same_day->len, ==, 2);
 
   /* Two days on, the next result prunes both the 40-day row and the 29-day one (now 31). */
   fixture->now += 2 * DAY_MS;
-  tg_health_monitor_report (fixture->monitor, "mock-ollama", TRUE, 10, 200, NULL);
+  tg_health_monitor_report (fixture->monitor, "health-ollama", TRUE, 10, 200, NULL);
   next_day = db_rows (fixture, NULL);
   g_assert_cmpuint (next_day->len, ==, 2);
   for (guint i = 0; i < next_day->len; i++)
-    g_assert_cmpstr (((TgHealthRecord *) next_day->pdata[i])->provider_id, ==, "mock-ollama");
+    g_assert_cmpstr (((TgHealthRecord *) next_day->pdata[i])->provider_id, ==, "health-ollama");
 }
 
 static void
@@ -1068,10 +1070,10 @@ test_restore (Fixture       *fixture,
 
   /* One monitor trips the circuit; it ends. */
   tg_health_monitor_set_circuit_config (fixture->monitor, &trip_at_three);
-  tg_health_monitor_report (fixture->monitor, "mock-openai", TRUE, 100, 200, NULL);
+  tg_health_monitor_report (fixture->monitor, "health-openai", TRUE, 100, 200, NULL);
   for (guint i = 0; i < 3; i++)
-    tg_health_monitor_report (fixture->monitor, "mock-openai", FALSE, -1, 0, "timeout");
-  tg_health_monitor_report (fixture->monitor, "mock-ollama", TRUE, 100, 200, NULL);
+    tg_health_monitor_report (fixture->monitor, "health-openai", FALSE, -1, 0, "timeout");
+  tg_health_monitor_report (fixture->monitor, "health-ollama", TRUE, 100, 200, NULL);
   finish_monitor (&fixture->monitor);
 
   /* The next one, after a restart, reads the store: open, down. */
@@ -1079,27 +1081,27 @@ test_restore (Fixture       *fixture,
   fixture->monitor = fixture_new_monitor (fixture);
   g_ptr_array_set_size (fixture->changes, 0);
   tg_health_monitor_set_circuit_config (fixture->monitor, &trip_at_three);
-  health = tg_health_monitor_get_health (fixture->monitor, "mock-openai");
+  health = tg_health_monitor_get_health (fixture->monitor, "health-openai");
   g_assert_cmpint (health->status, ==, TG_HEALTH_STATUS_DOWN);
   g_assert_cmpint (health->circuit, ==, TG_CIRCUIT_OPEN);
   g_assert_cmpuint (health->n_samples, ==, 4);
   g_assert_cmpstr (health->last_error_class, ==, "timeout");
   g_assert_cmpint (health->last_ok_ms, ==, T0);
-  g_assert_false (tg_health_monitor_allow_request (fixture->monitor, "mock-openai"));
-  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "mock-ollama"), ==, TG_HEALTH_STATUS_HEALTHY);
+  g_assert_false (tg_health_monitor_allow_request (fixture->monitor, "health-openai"));
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "health-ollama"), ==, TG_HEALTH_STATUS_HEALTHY);
   /* The wait counts from the last row. */
   fixture->now += 500;
-  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "mock-openai"));
+  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "health-openai"));
   assert_changes (fixture, NULL);
   finish_monitor (&fixture->monitor);
 
   /* Much later, the old rows are stale: nothing is known. */
   fixture->now += 2 * HOUR_MS;
   fixture->monitor = fixture_new_monitor (fixture);
-  stale = tg_health_monitor_get_health (fixture->monitor, "mock-openai");
+  stale = tg_health_monitor_get_health (fixture->monitor, "health-openai");
   g_assert_cmpint (stale->status, ==, TG_HEALTH_STATUS_UNKNOWN);
   g_assert_cmpint (stale->circuit, ==, TG_CIRCUIT_CLOSED);
-  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "mock-openai"));
+  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "health-openai"));
   g_assert_cmpint (tg_health_monitor_get_overall_status (fixture->monitor), ==, TG_HEALTH_STATUS_UNKNOWN);
 }
 
@@ -1113,19 +1115,19 @@ test_overall (Fixture       *fixture,
   tg_health_monitor_set_circuit_config (fixture->monitor, &trip_at_two);
   g_assert_cmpint (tg_health_monitor_get_overall_status (fixture->monitor), ==, TG_HEALTH_STATUS_UNKNOWN);
 
-  tg_health_monitor_report (fixture->monitor, "mock-openai", TRUE, 100, 200, NULL);
+  tg_health_monitor_report (fixture->monitor, "health-openai", TRUE, 100, 200, NULL);
   g_assert_cmpint (tg_health_monitor_get_overall_status (fixture->monitor), ==, TG_HEALTH_STATUS_HEALTHY);
 
-  tg_health_monitor_report (fixture->monitor, "mock-anthropic", FALSE, 100, 500, "server");
+  tg_health_monitor_report (fixture->monitor, "health-anthropic", FALSE, 100, 500, "server");
   g_assert_cmpint (tg_health_monitor_get_overall_status (fixture->monitor), ==, TG_HEALTH_STATUS_DEGRADED);
 
-  tg_health_monitor_report (fixture->monitor, "mock-ollama", FALSE, 100, 500, "server");
-  tg_health_monitor_report (fixture->monitor, "mock-ollama", FALSE, 100, 500, "server");
+  tg_health_monitor_report (fixture->monitor, "health-ollama", FALSE, 100, 500, "server");
+  tg_health_monitor_report (fixture->monitor, "health-ollama", FALSE, 100, 500, "server");
   g_assert_cmpint (tg_health_monitor_get_overall_status (fixture->monitor), ==, TG_HEALTH_STATUS_DOWN);
 
   /* Once the key list is known, only eligible providers count: with the
    * filter set to OpenAI alone, the others' states no longer matter. */
-  tg_health_monitor_set_enabled_providers (fixture->monitor, (const char *[]) { "mock-openai", NULL });
+  tg_health_monitor_set_enabled_providers (fixture->monitor, (const char *[]) { "health-openai", NULL });
   check_ok (fixture, NULL);
   g_assert_cmpint (tg_health_monitor_get_overall_status (fixture->monitor), ==, TG_HEALTH_STATUS_HEALTHY);
 }
@@ -1152,13 +1154,13 @@ test_unreachable (Fixture       *fixture,
 
   /* Nobody listens any more: a network failure, with no answer to time. */
   tg_mock_provider_stop (fixture->mock);
-  check_ok (fixture, "mock-openai");
+  check_ok (fixture, "health-openai");
   record = last_record (fixture);
   g_assert_false (record->ok);
   g_assert_cmpstr (record->error_class, ==, "network");
   g_assert_cmpint (record->latency_ms, ==, -1);
   g_assert_cmpuint (record->http_status, ==, 0);
-  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "mock-openai"), ==, TG_HEALTH_STATUS_DEGRADED);
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "health-openai"), ==, TG_HEALTH_STATUS_DEGRADED);
 }
 
 static gboolean
@@ -1178,11 +1180,11 @@ test_network_lost_during_check (Fixture       *fixture,
   tg_health_monitor_set_check_timeout (fixture->monitor, 400);
   tg_mock_provider_enqueue_list_models (fixture->mock, TG_MOCK_FORMAT_OPENAI, &stuck);
   g_timeout_add (100, network_off_cb, fixture->network);
-  check_ok (fixture, "mock-openai");
+  check_ok (fixture, "health-openai");
 
   g_assert_cmpuint (list_count (fixture, OPENAI), ==, 1);
   g_assert_cmpuint (fixture->records->len, ==, 0);
-  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "mock-openai"), ==, TG_HEALTH_STATUS_UNKNOWN);
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "health-openai"), ==, TG_HEALTH_STATUS_UNKNOWN);
   assert_changes (fixture, NULL);
   {
     g_autoptr(GPtrArray) rows = db_rows (fixture, NULL);
