@@ -1192,6 +1192,63 @@ test_network_lost_during_check (Fixture       *fixture,
   }
 }
 
+/* Runs the main loop until @provider_id's status is @status (or 10 s). */
+static void
+wait_for_status (Fixture        *fixture,
+                 const char     *provider_id,
+                 TgHealthStatus  status)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (tg_health_monitor_get_status (fixture->monitor, provider_id) != status &&
+         g_get_monotonic_time () < deadline)
+    spin (20);
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, provider_id), ==, status);
+}
+
+static void
+test_periodic_scenario (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  TgCircuitBreakerConfig trip_at_two = trip_at_three;
+  TgMockReply slow = { .first_byte_delay_ms = 300 };
+
+  /* The periodic checks alone follow the provider through an outage. */
+  trip_at_two.consecutive_failures = 2;
+  tg_health_monitor_set_circuit_config (fixture->monitor, &trip_at_two);
+  g_object_set (fixture->monitor, "slow-threshold", 250, NULL);
+  tg_health_monitor_set_enabled_providers (fixture->monitor, (const char *[]) { "health-openai", NULL });
+  tg_health_monitor_set_interval (fixture->monitor, 1);
+  tg_health_monitor_start (fixture->monitor);
+  wait_for_status (fixture, "health-openai", TG_HEALTH_STATUS_HEALTHY);
+
+  /* It starts failing: down, and requests are refused. */
+  set_failing (fixture, TG_MOCK_FORMAT_OPENAI, 502);
+  wait_for_status (fixture, "health-openai", TG_HEALTH_STATUS_DOWN);
+  g_assert_false (tg_health_monitor_allow_request (fixture->monitor, "health-openai"));
+
+  /* It recovers; once the circuit's wait is over the next check closes it. */
+  set_failing (fixture, TG_MOCK_FORMAT_OPENAI, 0);
+  spin (1500);
+  g_assert_cmpint (tg_health_monitor_get_status (fixture->monitor, "health-openai"), ==, TG_HEALTH_STATUS_DOWN);
+  fixture->now += 1000;
+  wait_for_status (fixture, "health-openai", TG_HEALTH_STATUS_HEALTHY);
+  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "health-openai"));
+
+  /* It slows down: degraded. */
+  tg_mock_provider_set_default_reply (fixture->mock, TG_MOCK_FORMAT_OPENAI, &slow);
+  wait_for_status (fixture, "health-openai", TG_HEALTH_STATUS_DEGRADED);
+  g_assert_true (tg_health_monitor_allow_request (fixture->monitor, "health-openai"));
+
+  /* Fast again, and the slow results age out of the window. */
+  tg_mock_provider_set_default_reply (fixture->mock, TG_MOCK_FORMAT_OPENAI, NULL);
+  fixture->now += 2 * HOUR_MS;
+  wait_for_status (fixture, "health-openai", TG_HEALTH_STATUS_HEALTHY);
+  tg_health_monitor_stop (fixture->monitor);
+
+  g_assert_cmpuint (list_count (fixture, ANTHROPIC), ==, 0);
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -1217,6 +1274,7 @@ main (int   argc,
   ADD ("/health-monitor/network-down", test_network_down);
   ADD ("/health-monitor/network-lost-during-check", test_network_lost_during_check);
   ADD ("/health-monitor/periodic", test_periodic);
+  ADD ("/health-monitor/periodic-scenario", test_periodic_scenario);
   ADD ("/health-monitor/retention", test_retention);
   ADD ("/health-monitor/restore", test_restore);
   ADD ("/health-monitor/overall", test_overall);
