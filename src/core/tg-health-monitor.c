@@ -963,7 +963,7 @@ tick_cb (gpointer user_data)
   TickData *tick = user_data;
   TgHealthMonitor *self = tick->self;
   ProviderState *state = lookup_state (self, tick->provider_id);
-  const TgCatalogProvider *provider = tg_catalog_get_provider (self->catalog, tick->provider_id);
+  const TgCatalogProvider *provider;
 
   if (state == NULL)
     return G_SOURCE_REMOVE;
@@ -971,6 +971,10 @@ tick_cb (gpointer user_data)
 
   /* A sample may have gone stale since the last result. */
   update_status (self, state, now_ms (self));
+  /* A handler may have stopped the monitor or reloaded the catalogue. */
+  if (!self->running)
+    return G_SOURCE_REMOVE;
+  provider = tg_catalog_get_provider (self->catalog, tick->provider_id);
 
   /* Paused, or the network is away and the provider is not on this machine:
    * nothing is sent and nothing recorded, so nothing turns red. */
