@@ -21,6 +21,7 @@
 #include "tg-config-service.h"
 #include "tg-db.h"
 #include "tg-format.h"
+#include "tg-health-monitor.h"
 #include "tg-money.h"
 #include "tg-secret-store.h"
 
@@ -46,6 +47,7 @@ print_usage (FILE *stream)
   fprintf (stream, "      [--model ID[:IN_PRICE:OUT_PRICE]]…  %s\n", _("Add your own endpoint (prices in USD per 1M tokens)"));
   fprintf (stream, "  provider remove ID        %s\n", _("Remove an endpoint you added"));
   fprintf (stream, "  prefs [get KEY | set KEY VALUE] %s\n", _("List, show or change the preferences"));
+  fprintf (stream, "  health [--check] [--json] %s\n", _("Provider health from the recorded checks; --check checks every provider in use now"));
   fprintf (stream, "  help, --help              %s\n", _("Show this help"));
   fprintf (stream, "  --version                 %s\n", _("Show the version"));
   fprintf (stream, "\n%s\n", _("Environment:"));
@@ -1286,6 +1288,218 @@ cmd_prefs (int    argc,
     print_pref (config, key);
   for (guint i = 0; i < changed->len; i++)
     print_pref (config, g_ptr_array_index (changed, i));
+/* `health`: the providers' health as the store remembers it (a
+ * TgHealthMonitor restored from ai_provider_health), after one active check
+ * of every provider in use with --check. */
+
+typedef struct {
+  GMainLoop *loop;
+  GError    *error;
+} HealthCheckState;
+
+static void
+health_checked (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  HealthCheckState *state = user_data;
+
+  tg_health_monitor_check_finish (TG_HEALTH_MONITOR (source), result, &state->error);
+  g_main_loop_quit (state->loop);
+}
+
+/* @text left-aligned (or right-aligned) in @width columns, counted in characters. */
+static void
+print_cell (const char *text,
+            int         width,
+            gboolean    right)
+{
+  int pad = MAX (width - (int) g_utf8_strlen (text, -1), 0);
+
+  printf ("%*s%s%*s ", right ? pad : 0, "", text, right ? 0 : pad, "");
+}
+
+static char *
+format_time_ms (gint64 ms,
+                gboolean utc_iso)
+{
+  g_autoptr(GDateTime) utc = NULL;
+  g_autoptr(GDateTime) local = NULL;
+
+  if (ms <= 0)
+    return NULL;
+  utc = g_date_time_new_from_unix_utc (ms / 1000);
+  if (utc == NULL)
+    return NULL;
+  if (utc_iso)
+    return g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
+  local = g_date_time_to_local (utc);
+  return g_date_time_format (local, "%Y-%m-%d %H:%M:%S");
+}
+
+static void
+add_nullable_string_member (JsonBuilder *builder,
+                            const char  *name,
+                            const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+add_nullable_int_member (JsonBuilder *builder,
+                         const char  *name,
+                         gint64       value,
+                         gboolean     present)
+{
+  json_builder_set_member_name (builder, name);
+  if (present)
+    json_builder_add_int_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+print_health_json (TgCatalog *catalog,
+                   GPtrArray *list)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < list->len; i++)
+    {
+      const TgProviderHealth *health = g_ptr_array_index (list, i);
+      const TgCatalogProvider *provider = tg_catalog_get_provider (catalog, health->provider_id);
+      g_autofree char *last_check = format_time_ms (health->last_check_ms, TRUE);
+      g_autofree char *last_ok = format_time_ms (health->last_ok_ms, TRUE);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, health->provider_id);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, provider ? provider->name : health->provider_id);
+      json_builder_set_member_name (builder, "status");
+      json_builder_add_string_value (builder, tg_health_status_to_string (health->status));
+      json_builder_set_member_name (builder, "circuit");
+      json_builder_add_string_value (builder, tg_circuit_state_to_string (health->circuit));
+      add_nullable_int_member (builder, "latency_p50_ms", health->latency_p50_ms, health->latency_p50_ms >= 0);
+      add_nullable_int_member (builder, "latency_p95_ms", health->latency_p95_ms, health->latency_p95_ms >= 0);
+      json_builder_set_member_name (builder, "error_rate");
+      if (health->n_samples > 0)
+        json_builder_add_double_value (builder, health->error_rate);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "samples");
+      json_builder_add_int_value (builder, health->n_samples);
+      add_nullable_string_member (builder, "last_check", last_check);
+      add_nullable_int_member (builder, "last_check_ms", health->last_check_ms, health->last_check_ms > 0);
+      add_nullable_string_member (builder, "last_ok", last_ok);
+      add_nullable_string_member (builder, "last_error_class", health->last_error_class);
+      add_nullable_string_member (builder, "last_error", health->last_error);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  print_json (builder);
+}
+
+static void
+print_health_text (GPtrArray *list)
+{
+  static const int widths[] = { 20, 10, 10, 9, 9, 7, 20 };
+  const char *headings[] = { _("PROVIDER"), _("STATUS"), _("CIRCUIT"), _("P50"), _("P95"),
+                             _("ERRORS"), _("LAST CHECK"), _("LAST ERROR") };
+
+  for (guint c = 0; c < G_N_ELEMENTS (widths); c++)
+    print_cell (headings[c], widths[c], c >= 3 && c <= 5);
+  printf ("%s\n", headings[G_N_ELEMENTS (widths)]);
+
+  for (guint i = 0; i < list->len; i++)
+    {
+      const TgProviderHealth *health = g_ptr_array_index (list, i);
+      g_autofree char *p50 = format_duration (health->latency_p50_ms);
+      g_autofree char *p95 = format_duration (health->latency_p95_ms);
+      g_autofree char *errors = health->n_samples > 0
+                                ? g_strdup_printf ("%.0f %%", health->error_rate * 100)
+                                : g_strdup ("–");
+      g_autofree char *last_check = format_time_ms (health->last_check_ms, FALSE);
+      /* The last failure only while it is news: after a success it is history. */
+      const char *last_error = health->last_error_class != NULL && health->last_ok_ms < health->last_check_ms
+                               ? health->last_error_class : "–";
+      const char *cells[] = { health->provider_id, tg_health_status_get_label (health->status),
+                              tg_circuit_state_to_string (health->circuit), p50, p95, errors,
+                              last_check ? last_check : _("never") };
+
+      for (guint c = 0; c < G_N_ELEMENTS (widths); c++)
+        print_cell (cells[c], widths[c], c >= 3 && c <= 5);
+      printf ("%s\n", last_error);
+    }
+}
+
+static int
+cmd_health (int    argc,
+            char **argv)
+{
+  g_autoptr(TgCatalog) catalog = NULL;
+  g_autoptr(TgDb) db = NULL;
+  g_autoptr(TgSecretStore) secrets = NULL;
+  g_autoptr(TgHealthMonitor) monitor = NULL;
+  g_autoptr(TgPreferences) prefs = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean json = FALSE;
+  gboolean check = FALSE;
+
+  for (int i = 0; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--json"))
+        json = TRUE;
+      else if (g_str_equal (argv[i], "--check"))
+        check = TRUE;
+      else
+        return fail (TG_CLI_EXIT_USAGE, _("“health” does not take “%s”."), argv[i]);
+    }
+
+  catalog = load_catalog (&db, &error);
+  if (catalog == NULL)
+    return fail (TG_CLI_EXIT_FAILURE, "%s", error->message);
+
+  secrets = tg_secret_store_new ();
+  monitor = tg_health_monitor_new (db, catalog, secrets);
+  /* The user's choices: which providers to check, and the interval that
+   * decides how old a result may be and still count. */
+  if (db != NULL && (prefs = tg_db_get_preferences (db, "default", NULL)) != NULL)
+    {
+      tg_health_monitor_set_interval (monitor, prefs->health_check_interval_s);
+      tg_health_monitor_set_enabled_providers (monitor, (const char * const *) prefs->enabled_providers);
+    }
+
+  if (check)
+    {
+      HealthCheckState state = { g_main_loop_new (NULL, FALSE), NULL };
+
+      if (!g_network_monitor_get_network_available (g_network_monitor_get_default ()))
+        fprintf (stderr, "tollgate: %s\n", _("The network is down: only providers on this machine are checked."));
+      tg_health_monitor_check_async (monitor, NULL, NULL, health_checked, &state);
+      g_main_loop_run (state.loop);
+      g_main_loop_unref (state.loop);
+      /* Let the closes of the replies finish. */
+      while (g_main_context_pending (NULL))
+        g_main_context_iteration (NULL, FALSE);
+      if (state.error != NULL)
+        {
+          fprintf (stderr, "tollgate: %s\n", state.error->message);
+          g_error_free (state.error);
+        }
+    }
+
+  list = tg_health_monitor_list (monitor);
+  if (json)
+    print_health_json (catalog, list);
+  else
+    print_health_text (list);
   return TG_CLI_EXIT_OK;
 }
 
@@ -1323,6 +1537,8 @@ tg_cli_run (int    argc,
     return cmd_provider (argc - 2, argv + 2);
   if (g_str_equal (command, "prefs"))
     return cmd_prefs (argc - 2, argv + 2);
+  if (g_str_equal (command, "health"))
+    return cmd_health (argc - 2, argv + 2);
 
   if (command[0] == '-')
     return fail (TG_CLI_EXIT_USAGE, _("Unknown option “%s”."), command);

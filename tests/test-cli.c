@@ -129,7 +129,7 @@ test_help (void)
   g_autofree char *dir = tg_test_make_data_dir ();
   static const char *expected[] = { "providers [--json]", "key set PROVIDER", "key delete PROVIDER",
                                     "db migrate [--to VERSION]", "prefs [get KEY | set KEY VALUE]",
-                                    "--help", "--version", "TOLLGATE_DATA_DIR" };
+                                    "health [--check] [--json]", "--help", "--version", "TOLLGATE_DATA_DIR" };
 
   run_cli (&result, NULL, "--help");
   g_assert_cmpint (result.status, ==, 0);
@@ -794,6 +794,86 @@ test_prefs_errors (void)
   run_cli_full (&store_list, NULL, broken, (const char *[]) { "prefs", NULL });
   g_assert_cmpint (store_list.status, ==, 1);
   g_assert_cmpstr (store_list.out, ==, "");
+static JsonObject *
+health_of (CliResult  *result,
+           JsonParser *parser,
+           const char *provider_id)
+{
+  JsonObject *object;
+
+  g_assert_cmpint (result->status, ==, 0);
+  object = find_provider (parse_providers_json (result->out, parser), provider_id);
+  g_assert_nonnull (object);
+  return object;
+}
+
+static void
+test_health (void)
+{
+  g_autofree char *dir = tg_test_make_data_dir ();
+  g_autoptr(TgMockProvider) mock = start_local_provider ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(TgPreferences) prefs = tg_preferences_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(CliResult) before = { 0 };
+  g_auto(CliResult) check = { 0 };
+  g_auto(CliResult) after = { 0 };
+  g_auto(CliResult) failing = { 0 };
+  g_auto(CliResult) bad = { 0 };
+  TgMockReply overloaded = { .status = 503 };
+  JsonObject *local;
+
+  /* Only the mock is checked: the user enabled just that one. */
+  {
+    g_autoptr(TgDb) db = tg_db_open_default (&error);
+
+    g_assert_no_error (error);
+    g_strfreev (prefs->enabled_providers);
+    prefs->enabled_providers = g_strdupv ((char *[]) { (char *) "local", NULL });
+    g_assert_true (tg_db_insert_preferences (db, prefs, &error));
+    g_assert_no_error (error);
+  }
+
+  run_cli (&before, NULL, "health", "--json");
+  local = health_of (&before, parser, "local");
+  g_assert_cmpstr (json_object_get_string_member (local, "status"), ==, "unknown");
+  g_assert_true (json_object_get_null_member (local, "last_check"));
+  g_assert_nonnull (health_of (&before, parser, "openai"));
+  g_assert_cmpuint (tg_mock_provider_get_request_count (mock, TG_MOCK_FORMAT_OPENAI, TG_MOCK_ENDPOINT_LIST_MODELS), ==, 0);
+
+  /* --check: one list-models request, and the table says healthy. */
+  run_cli (&check, NULL, "health", "--check");
+  g_assert_cmpint (check.status, ==, 0);
+  g_assert_true (g_str_has_prefix (check.out, "PROVIDER "));
+  g_assert_nonnull (strstr (check.out, "\nlocal "));
+  g_assert_nonnull (strstr (strstr (check.out, "\nlocal "), " Healthy "));
+  g_assert_nonnull (strstr (check.out, "\nopenai "));
+  g_assert_cmpuint (tg_mock_provider_get_request_count (mock, TG_MOCK_FORMAT_OPENAI, TG_MOCK_ENDPOINT_LIST_MODELS), ==, 1);
+
+  /* A later run reads the result back from the store. */
+  run_cli (&after, NULL, "health", "--json");
+  local = health_of (&after, parser, "local");
+  g_assert_cmpstr (json_object_get_string_member (local, "status"), ==, "healthy");
+  g_assert_cmpstr (json_object_get_string_member (local, "circuit"), ==, "closed");
+  g_assert_cmpint (json_object_get_int_member (local, "samples"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (local, "latency_p50_ms"), >=, 0);
+  g_assert_cmpfloat (json_object_get_double_member (local, "error_rate"), ==, 0.0);
+  g_assert_false (json_object_get_null_member (local, "last_check"));
+  g_assert_cmpuint (tg_mock_provider_get_request_count (mock, TG_MOCK_FORMAT_OPENAI, TG_MOCK_ENDPOINT_LIST_MODELS), ==, 1);
+
+  /* The provider starts failing: one failure in two is degraded. */
+  tg_mock_provider_set_default_reply (mock, TG_MOCK_FORMAT_OPENAI, &overloaded);
+  run_cli (&failing, NULL, "health", "--check", "--json");
+  local = health_of (&failing, parser, "local");
+  g_assert_cmpstr (json_object_get_string_member (local, "status"), ==, "degraded");
+  g_assert_cmpfloat (json_object_get_double_member (local, "error_rate"), ==, 0.5);
+  g_assert_cmpstr (json_object_get_string_member (local, "last_error_class"), ==, "overloaded");
+
+  run_cli (&bad, NULL, "health", "--verbose");
+  assert_usage_error (&bad, "“--verbose”");
+
+  /* Health checks never reach the paid endpoint. */
+  g_assert_cmpuint (tg_mock_provider_get_request_count (mock, TG_MOCK_FORMAT_OPENAI, TG_MOCK_ENDPOINT_COMPLETION), ==, 0);
 }
 
 int
@@ -819,6 +899,7 @@ main (int   argc,
   g_test_add_func ("/cli/provider/add-remove", test_provider_add_remove);
   g_test_add_func ("/cli/prefs", test_prefs);
   g_test_add_func ("/cli/prefs/errors", test_prefs_errors);
+  g_test_add_func ("/cli/health", test_health);
 
   return g_test_run ();
 }
