@@ -178,8 +178,8 @@ build_state_text (const TgBudgetStatus *status,
 
       if (status->hard_limit)
         /* Translators: the state of an exceeded budget with the hard limit
-         * on, e.g. "Over budget by $3.00 · requests are blocked" */
-        return g_strdup_printf (_("%s · requests are blocked"), state);
+         * on, e.g. "Over budget by $3.00, requests are blocked" */
+        return g_strdup_printf (_("%s, requests are blocked"), state);
       return g_steal_pointer (&state);
 
     case TG_BUDGET_LEVEL_WARNING:

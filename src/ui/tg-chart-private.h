@@ -76,6 +76,12 @@ gboolean  tg_chart_hit_test                (TgChart     *self,
                                             guint       *category,
                                             guint       *series);
 
+/* Shades the column (STACKED_COLUMNS) or the row of the series (BARS) as
+ * under the pointer; TG_CHART_NONE for none. The pointer's motion calls it. */
+void      tg_chart_set_hover               (TgChart     *self,
+                                            guint        category,
+                                            guint        series);
+
 /* The tooltip for a hit test result: "Mon 30 · OpenAI: $1.234567\nTotal: $1.50". */
 char     *tg_chart_get_tooltip_text        (TgChart     *self,
                                             guint        category,
@@ -84,7 +90,8 @@ char     *tg_chart_get_tooltip_text        (TgChart     *self,
 /* The accessible description, as set on the widget. */
 const char *tg_chart_get_description       (TgChart     *self);
 
-/* The colour series @index is drawn in, in the current style. */
+/* The colour series @index is drawn in, in the current style (past the
+ * series: palette colour @index). */
 void      tg_chart_get_series_color        (TgChart     *self,
                                             guint        index,
                                             GdkRGBA     *out_color);

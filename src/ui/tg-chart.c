@@ -37,6 +37,7 @@ typedef struct {
   gint64 *values;
   guint   n_values;
   gint64  total;
+  guint   color;    /* palette index */
 } Series;
 
 struct _TgChart
@@ -52,6 +53,10 @@ struct _TgChart
   GStrv             categories;
   guint             n_categories;
   GPtrArray        *series;        /* Series* */
+
+  /* Under the pointer: shaded, so the tooltip's figures point somewhere. */
+  guint             hover_category;
+  guint             hover_series;
 };
 
 G_DEFINE_FINAL_TYPE (TgChart, tg_chart, GTK_TYPE_WIDGET)
@@ -368,7 +373,8 @@ text_size (PangoLayout *layout,
 
   pango_layout_set_text (layout, text, -1);
   pango_layout_set_width (layout, max_width > 0 ? (int) (max_width * PANGO_SCALE) : -1);
-  pango_layout_set_ellipsize (layout, max_width > 0 ? PANGO_ELLIPSIZE_END : PANGO_ELLIPSIZE_NONE);
+  /* In the middle: names that differ at the end ("… 1", "… 2") stay apart. */
+  pango_layout_set_ellipsize (layout, max_width > 0 ? PANGO_ELLIPSIZE_MIDDLE : PANGO_ELLIPSIZE_NONE);
   pango_layout_get_pixel_extents (layout, NULL, &logical);
   if (width != NULL)
     *width = logical.width;
@@ -644,6 +650,8 @@ tg_chart_get_series_color (TgChart *self,
   g_return_if_fail (TG_IS_CHART (self));
   g_return_if_fail (out_color != NULL);
 
+  if (index < self->series->len)
+    index = get_series (self, index)->color;
   /* More series than colours repeat them; the legend still tells them apart. */
   *out_color = (style_is_dark (self) ? palette_dark : palette_light)[index % G_N_ELEMENTS (palette_light)];
 }
@@ -785,6 +793,18 @@ paint_columns (TgChart        *self,
       paint_text (p, tick, plot->origin.x - GAP - width, y - g->line_height / 2, -1);
     }
 
+  /* The hovered column's slot, faintly. */
+  if (self->hover_category < g->n_columns)
+    {
+      set_fg (p, 0.08);
+      if (p->cr != NULL)
+        {
+          cairo_rectangle (p->cr, round (plot->origin.x + g->slot * self->hover_category), plot->origin.y,
+                           MAX (round (g->slot), 1), plot->size.height);
+          cairo_fill (p->cr);
+        }
+    }
+
   /* Columns, the first series at the bottom. */
   for (guint c = 0; c < g->n_columns; c++)
     for (guint s = 0; s < self->series->len; s++)
@@ -821,6 +841,15 @@ paint_bars (TgChart        *self,
             const Geometry *g)
 {
   const graphene_rect_t *plot = &g->plot;
+
+  /* The hovered row, faintly. */
+  if (self->hover_series < self->series->len && p->cr != NULL)
+    {
+      set_fg (p, 0.08);
+      cairo_rectangle (p->cr, 0, round (plot->origin.y + g->row_height * self->hover_series),
+                       g->width, round (g->row_height));
+      cairo_fill (p->cr);
+    }
 
   for (guint s = 0; s < self->series->len; s++)
     {
@@ -1108,6 +1137,50 @@ tg_chart_get_tooltip_text (TgChart *self,
   return g_string_free (text, FALSE);
 }
 
+void
+tg_chart_set_hover (TgChart *self,
+                    guint    category,
+                    guint    series)
+{
+  g_return_if_fail (TG_IS_CHART (self));
+
+  /* Bars have rows, columns have slots: only one of the two counts. */
+  if (self->kind == TG_CHART_KIND_STACKED_COLUMNS)
+    series = TG_CHART_NONE;
+  else
+    category = TG_CHART_NONE;
+
+  if (self->hover_category == category && self->hover_series == series)
+    return;
+
+  self->hover_category = category;
+  self->hover_series = series;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_motion (GtkEventControllerMotion *controller,
+           double                    x,
+           double                    y,
+           TgChart                  *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  guint category, series;
+
+  if (tg_chart_hit_test (self, x, y, gtk_widget_get_width (widget), gtk_widget_get_height (widget),
+                         &category, &series))
+    tg_chart_set_hover (self, category, series);
+  else
+    tg_chart_set_hover (self, TG_CHART_NONE, TG_CHART_NONE);
+}
+
+static void
+on_leave (GtkEventControllerMotion *controller,
+          TgChart                  *self)
+{
+  tg_chart_set_hover (self, TG_CHART_NONE, TG_CHART_NONE);
+}
+
 static gboolean
 tg_chart_query_tooltip (GtkWidget  *widget,
                         int         x,
@@ -1208,6 +1281,10 @@ build_description (TgChart *self)
 static void
 tg_chart_data_changed (TgChart *self)
 {
+  /* What was under the pointer may be gone. */
+  self->hover_category = TG_CHART_NONE;
+  self->hover_series = TG_CHART_NONE;
+
   g_free (self->description);
   self->description = build_description (self);
 
@@ -1432,9 +1509,18 @@ tg_chart_init (TgChart *self)
 {
   GdkDisplay *display = gdk_display_get_default ();
 
+  GtkEventController *motion;
+
   self->series = g_ptr_array_new_with_free_func ((GDestroyNotify) series_free);
+  self->hover_category = TG_CHART_NONE;
+  self->hover_series = TG_CHART_NONE;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  motion = gtk_event_controller_motion_new ();
+  g_signal_connect (motion, "motion", G_CALLBACK (on_motion), self);
+  g_signal_connect (motion, "leave", G_CALLBACK (on_leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), motion);
 
   /* The series colours follow the style; g_signal_connect_object() drops the
    * handler with the widget (the style manager lives as long as the display). */
@@ -1581,6 +1667,16 @@ tg_chart_add_series (TgChart      *self,
                      const gint64 *values,
                      guint         n_values)
 {
+  tg_chart_add_series_full (self, name, values, n_values, TG_CHART_COLOR_AUTO);
+}
+
+void
+tg_chart_add_series_full (TgChart      *self,
+                          const char   *name,
+                          const gint64 *values,
+                          guint         n_values,
+                          guint         color_index)
+{
   Series *series;
 
   g_return_if_fail (TG_IS_CHART (self));
@@ -1590,6 +1686,7 @@ tg_chart_add_series (TgChart      *self,
   series->name = g_strdup (name != NULL ? name : "");
   series->values = g_new0 (gint64, MAX (n_values, 1));
   series->n_values = n_values;
+  series->color = color_index != TG_CHART_COLOR_AUTO ? color_index : self->series->len;
   for (guint i = 0; i < n_values; i++)
     {
       /* Costs and counts are never negative; a bad figure draws as nothing

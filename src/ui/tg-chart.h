@@ -55,6 +55,16 @@ void         tg_chart_add_series     (TgChart            *self,
                                       const char         *name,
                                       const gint64       *values,
                                       guint               n_values);
+/* The same with a given palette colour: a series keeps its colour across
+ * charts when it has the same @color_index in each (e.g. the provider's
+ * place in the catalogue). TG_CHART_COLOR_AUTO: its position, as above.
+ * Indices past the palette wrap around. */
+#define TG_CHART_COLOR_AUTO G_MAXUINT
+void         tg_chart_add_series_full (TgChart           *self,
+                                       const char        *name,
+                                       const gint64      *values,
+                                       guint              n_values,
+                                       guint              color_index);
 guint        tg_chart_get_n_series   (TgChart            *self);
 
 G_END_DECLS

@@ -284,9 +284,9 @@ test_levels (void)
   /* With the hard limit, requests stop: say so. */
   status.hard_limit = TRUE;
   tg_budget_bar_set_status (TG_BUDGET_BAR (bar), &status, NOV_19_NOON);
-  g_assert_cmpstr (tg_budget_bar_get_state_text (TG_BUDGET_BAR (bar)), ==, "Over budget by $3.00 · requests are blocked");
+  g_assert_cmpstr (tg_budget_bar_get_state_text (TG_BUDGET_BAR (bar)), ==, "Over budget by $3.00, requests are blocked");
   g_assert_true (g_str_has_prefix (tg_budget_bar_get_description (TG_BUDGET_BAR (bar)),
-                                   "$28.00 of $25.00 spent this month, 112 %. Over budget by $3.00 · requests are blocked. "));
+                                   "$28.00 of $25.00 spent this month, 112 %. Over budget by $3.00, requests are blocked. "));
 
   /* Exactly spent. */
   status = make_status (25000000, 25000000);

@@ -417,6 +417,25 @@ test_draw_many (void)
   g_assert_false (gdk_rgba_equal (&first, &second));
   g_assert_true (gdk_rgba_equal (&first, &eleventh));
 
+  /* A given colour: the same provider looks the same in every chart. */
+  {
+    GtkWidget *other = create_chart (TG_CHART_KIND_BARS, TG_CHART_UNIT_COUNT);
+    GdkRGBA fourth, given;
+
+    tg_chart_add_series_full (TG_CHART (other), "Provider number 4", (const gint64[]) { 5 }, 1, 3);
+    tg_chart_add_series_full (TG_CHART (other), "Provider number 1", (const gint64[]) { 5 }, 1, 0);
+    tg_chart_get_series_color (TG_CHART (chart), 3, &fourth);
+    tg_chart_get_series_color (TG_CHART (other), 0, &given);
+    g_assert_true (gdk_rgba_equal (&fourth, &given));
+    tg_chart_get_series_color (TG_CHART (other), 1, &given);
+    g_assert_true (gdk_rgba_equal (&first, &given));
+    surface = render (other, 300, 100);
+    assert_bar_painted (other, surface, TG_CHART_NONE, 0);
+    assert_bar_painted (other, surface, TG_CHART_NONE, 1);
+    cairo_surface_destroy (surface);
+    g_object_unref (other);
+  }
+
   /* Cleared: back to the empty text. */
   tg_chart_clear (TG_CHART (chart));
   g_assert_cmpuint (tg_chart_get_n_series (TG_CHART (chart)), ==, 0);
@@ -609,6 +628,35 @@ test_hit_test (void)
                                     anthropic.origin.y + 1, width, height, &category, &series));
   g_assert_cmpuint (category, ==, 6);
   g_assert_cmpuint (series, ==, 1);
+
+  /* Hovered, the column's slot is shaded above the stack too; data changes
+   * forget it. */
+  {
+    cairo_surface_t *surface;
+    int x = (int) (gemini.origin.x + gemini.size.width / 2);
+    int y = (int) gemini.origin.y - 10;
+
+    surface = render (chart, width, height);
+    g_assert_cmphex (pixel_at (surface, x, y) >> 24, ==, 0);
+    cairo_surface_destroy (surface);
+
+    tg_chart_set_hover (TG_CHART (chart), 0, TG_CHART_NONE);
+    surface = render (chart, width, height);
+    g_assert_cmphex (pixel_at (surface, x, y) >> 24, >, 0);
+    /* Not another column's: Wednesday, two slots on, spent nothing. */
+    {
+      graphene_rect_t tuesday;
+
+      g_assert_true (tg_chart_get_bar_rect (TG_CHART (chart), width, height, 1, 0, &tuesday));
+      g_assert_cmphex (pixel_at (surface, x + 2 * (int) (tuesday.origin.x - openai.origin.x), y) >> 24, ==, 0);
+    }
+    cairo_surface_destroy (surface);
+
+    tg_chart_set_title (TG_CHART (chart), "Cost per day, again");
+    surface = render (chart, width, height);
+    g_assert_cmphex (pixel_at (surface, x, y) >> 24, ==, 0);
+    cairo_surface_destroy (surface);
+  }
 
   /* Outside the plot: the legend, the axis labels, past the right edge. */
   g_assert_false (tg_chart_hit_test (TG_CHART (chart), 10, 5, width, height, &category, &series));
