@@ -483,7 +483,7 @@ layout_columns (TgChart     *self,
    * reach past the plot: the margins make room, two rounds settle them. */
   left = g->tick_width + GAP;
   right = PAD;
-  for (guint round = 0; round < 2; round++)
+  for (guint pass = 0; pass < 2; pass++)
     {
       double slot = MAX (g->width - left - right, 1) / g->n_columns;
 
