@@ -78,6 +78,31 @@ test_format (void)
     }
 }
 
+static void
+test_format_cents (void)
+{
+  static const struct { gint64 micros; const char *text; } cases[] = {
+    { 0, "$0.00" },
+    { 12403456, "$12.40" },
+    { 12405000, "$12.41" },           /* half a cent rounds up */
+    { 12404999, "$12.40" },
+    { 9995000, "$10.00" },
+    { 10000, "$0.01" },
+    { 9999, "$0.009999" },            /* under a cent: exact, never "$0.00" */
+    { 1, "$0.000001" },
+    { -12405000, "-$12.41" },
+    { -125, "-$0.000125" },
+    { G_MAXINT64, "$9223372036854.77" },
+    { G_MININT64, "-$9223372036854.77" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = tg_money_format_cents (cases[i].micros);
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -88,6 +113,7 @@ main (int   argc,
   g_test_add_func ("/money/parse/invalid", test_parse_invalid);
   g_test_add_func ("/money/cost", test_cost);
   g_test_add_func ("/money/format", test_format);
+  g_test_add_func ("/money/format-cents", test_format_cents);
 
   return g_test_run ();
 }

@@ -86,3 +86,21 @@ tg_money_format (gint64 micros)
 
   return g_strdup_printf ("%s$%" G_GUINT64_FORMAT ".%s", negative ? "-" : "", whole, digits);
 }
+
+char *
+tg_money_format_cents (gint64 micros)
+{
+  const gint64 cent = TG_MICROS_PER_DOLLAR / 100;
+  gint64 rounded;
+
+  if (micros > -cent && micros < cent)
+    return tg_money_format (micros);
+
+  /* Near the ends of the range the half cent to add is not there: truncate. */
+  if (micros > 0)
+    rounded = micros <= G_MAXINT64 - cent / 2 ? (micros + cent / 2) / cent * cent : micros / cent * cent;
+  else
+    rounded = micros >= G_MININT64 + cent / 2 ? (micros - cent / 2) / cent * cent : micros / cent * cent;
+
+  return tg_money_format (rounded);
+}

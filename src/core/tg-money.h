@@ -19,4 +19,9 @@ gint64   tg_money_cost_micros   (gint64      tokens,
 /* "$2.50", "$0.000125", "$15.00": at least two decimals, no trailing zeros past them. */
 char    *tg_money_format        (gint64      micros);
 
+/* tg_money_format() rounded half away from zero to the cent ("$12.40" for
+ * 12.403456), for figures meant to be read at a glance; an amount under a
+ * cent is left exact ("$0.000125") so that real spending never reads $0.00. */
+char    *tg_money_format_cents  (gint64      micros);
+
 G_END_DECLS
