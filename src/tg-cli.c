@@ -1288,6 +1288,9 @@ cmd_prefs (int    argc,
     print_pref (config, key);
   for (guint i = 0; i < changed->len; i++)
     print_pref (config, g_ptr_array_index (changed, i));
+  return TG_CLI_EXIT_OK;
+}
+
 /* `health`: the providers' health as the store remembers it (a
  * TgHealthMonitor restored from ai_provider_health), after one active check
  * of every provider in use with --check. */

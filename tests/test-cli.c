@@ -794,6 +794,8 @@ test_prefs_errors (void)
   run_cli_full (&store_list, NULL, broken, (const char *[]) { "prefs", NULL });
   g_assert_cmpint (store_list.status, ==, 1);
   g_assert_cmpstr (store_list.out, ==, "");
+}
+
 static JsonObject *
 health_of (CliResult  *result,
            JsonParser *parser,
