@@ -1058,6 +1058,56 @@ test_thresholds_survive_restart (void)
   env_clear (&env);
 }
 
+/* Two processes on one store (the window and `tollgate ask`): each counts
+ * the other's spend, and an alert fires in only one of them. */
+static void
+test_thresholds_other_process (void)
+{
+  Env env;
+  g_autoptr(TgConfigService) other_config = NULL;
+  g_autoptr(TgAnalyticsService) other = NULL;
+  g_autoptr(GString) other_log = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  env_init (&env, "UTC");
+  env.clock.now = utc_ms (2026, 3, 15, 12, 0, 0, 0);
+  set_budget (&env, 1000000, TG_BUDGET_PERIOD_MONTHLY, FALSE);
+  spend (&env, 400000);
+  g_assert_cmpstr (env_take_log (&env), ==, "u");
+
+  /* A row written behind the service's back. */
+  {
+    g_autoptr(TgUsageRecord) record = make_usage (env.clock.now, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 100000);
+
+    g_assert_true (tg_db_insert_usage (env.db, record, &error));
+    g_assert_no_error (error);
+  }
+  spend (&env, 0);
+  g_assert_cmpstr (env_take_log (&env), ==, "u t50");
+
+  /* A second service on the same store takes the 80 % alert first. */
+  other_config = tg_config_service_new (env.db, NULL);
+  other = tg_analytics_service_new (env.db, NULL, other_config);
+  tg_analytics_service_set_clock (other, test_clock, &env.clock);
+  tg_analytics_service_set_timezone (other, env.tz);
+  {
+    g_autoptr(TgUsageRecord) record = make_usage (env.clock.now, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 300000);
+    Env other_env = { .log = other_log };
+
+    g_signal_connect (other, "budget-threshold-crossed", G_CALLBACK (on_threshold_crossed), &other_env);
+    g_assert_true (tg_analytics_service_record (other, record, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (other_log->str, ==, "t80 ");
+    g_signal_handlers_disconnect_by_data (other, &other_env);
+  }
+
+  /* The first one counts that spend and does not fire 80 % again. */
+  spend (&env, 200000);
+  g_assert_cmpstr (env_take_log (&env), ==, "u t100 x");
+
+  env_clear (&env);
+}
+
 static void
 test_budget_change_rearms (void)
 {
@@ -1422,6 +1472,7 @@ main (int   argc,
   g_test_add_func ("/analytics/budget/several-at-once", test_thresholds_several_at_once);
   g_test_add_func ("/analytics/budget/next-period", test_thresholds_next_period);
   g_test_add_func ("/analytics/budget/restart", test_thresholds_survive_restart);
+  g_test_add_func ("/analytics/budget/other-process", test_thresholds_other_process);
   g_test_add_func ("/analytics/budget/change-rearms", test_budget_change_rearms);
   g_test_add_func ("/analytics/budget/none", test_no_budget_never_alerts);
   g_test_add_func ("/analytics/budget/hard-limit", test_hard_limit);

@@ -40,6 +40,22 @@
 
 G_DEFINE_QUARK (tg-analytics-error-quark, tg_analytics_error)
 
+/* What check_alerts() knows of the current period, so that recording an
+ * attempt does not read the period's spend and alerts again each time (see
+ * refresh_memory()). Which alerts fired is only a shortcut: the store's
+ * atomic insert decides, so a stale memory can never fire an alert twice. */
+typedef struct {
+  gboolean        valid;
+  TgBudgetPeriod  period;
+  gint64          start_ms;
+  gint64          end_ms;
+  gint64          budget_micros;
+  gint64          spent_micros;
+  gint64          last_id;         /* the newest usage row counted */
+  guint64         fired[2];        /* bit p - 1: the p % threshold alert is taken */
+  gboolean        exceeded_fired;
+} BudgetMemory;
+
 /* TgBudgetStatus */
 
 TgBudgetStatus *
@@ -73,6 +89,7 @@ struct _TgAnalyticsService
   gpointer         clock_data;
   GTimeZone       *tz;
   guint            week_start;  /* GDateWeekday; 0: the locale's */
+  BudgetMemory     memory;
 };
 
 G_DEFINE_FINAL_TYPE (TgAnalyticsService, tg_analytics_service, G_TYPE_OBJECT)
@@ -96,8 +113,9 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static gboolean check_alerts (TgAnalyticsService  *self,
-                              GError             **error);
+static gboolean check_alerts (TgAnalyticsService   *self,
+                              const TgUsageRecord  *record,
+                              GError              **error);
 
 static gint64
 now_ms (TgAnalyticsService *self)
@@ -165,7 +183,8 @@ on_config_changed (TgConfigService    *config,
         g_strcmp0 (key, TG_CONFIG_KEY_ALERT_THRESHOLDS) == 0))
     return;
 
-  if (!check_alerts (self, &error))
+  self->memory.valid = FALSE;
+  if (!check_alerts (self, NULL, &error))
     g_warning ("Budget check after a settings change failed: %s", error->message);
 }
 
@@ -337,6 +356,7 @@ tg_analytics_service_set_timezone (TgAnalyticsService *self,
 
   g_clear_pointer (&self->tz, g_time_zone_unref);
   self->tz = tz != NULL ? g_time_zone_ref (tz) : g_time_zone_new_local ();
+  self->memory.valid = FALSE;
 }
 
 void
@@ -347,6 +367,7 @@ tg_analytics_service_set_week_start (TgAnalyticsService *self,
   g_return_if_fail (weekday <= G_DATE_SUNDAY);
 
   self->week_start = weekday;
+  self->memory.valid = FALSE;
 }
 
 /* Periods */
@@ -439,79 +460,172 @@ tg_analytics_service_get_period_bounds (TgAnalyticsService *self,
 
 /* Budget */
 
-/* The status at @now_ms. *@exceeded_fired (nullable): whether the period's
- * "exceeded" alert for this budget is already in the store. */
-static TgBudgetStatus *
-compute_status (TgAnalyticsService  *self,
-                gint64               now_ms,
-                gboolean            *exceeded_fired,
-                GError             **error)
+static gboolean
+fired_has (const guint64 *fired,
+           guint          percent)
 {
-  const TgPreferences *prefs = get_preferences (self);
-  g_autoptr(TgBudgetStatus) status = g_new0 (TgBudgetStatus, 1);
-  g_autoptr(GPtrArray) totals = NULL;
+  return percent >= 1 && percent <= 128 && ((fired[(percent - 1) / 64] >> ((percent - 1) % 64)) & 1) != 0;
+}
 
-  if (exceeded_fired != NULL)
-    *exceeded_fired = FALSE;
+static void
+fired_add (guint64 *fired,
+           guint    percent)
+{
+  if (percent >= 1 && percent <= 128)
+    fired[(percent - 1) / 64] |= G_GUINT64_CONSTANT (1) << ((percent - 1) % 64);
+}
 
+/* The alerts already taken in the period starting at @start_ms for this
+ * period kind and budget amount: a raised budget re-arms every threshold. */
+static gboolean
+load_fired (TgAnalyticsService   *self,
+            const TgPreferences  *prefs,
+            gint64                start_ms,
+            guint64              *fired,
+            gboolean             *exceeded_fired,
+            GError              **error)
+{
+  g_autoptr(GPtrArray) alerts = NULL;
+
+  fired[0] = fired[1] = 0;
+  *exceeded_fired = FALSE;
+
+  alerts = tg_db_list_budget_alerts (self->db, profile_of (prefs), start_ms, error);
+  if (alerts == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < alerts->len; i++)
+    {
+      const TgBudgetAlert *alert = g_ptr_array_index (alerts, i);
+
+      if (alert->budget_period != prefs->budget_period || alert->budget_micros != prefs->budget_micros)
+        continue;
+      if (alert->kind == TG_BUDGET_ALERT_EXCEEDED)
+        *exceeded_fired = TRUE;
+      else
+        fired_add (fired, alert->percent);
+    }
+
+  return TRUE;
+}
+
+/* The spend in [start_ms, end_ms), -1 on error. */
+static gint64
+read_spent (TgAnalyticsService  *self,
+            gint64               start_ms,
+            gint64               end_ms,
+            GError             **error)
+{
+  g_autoptr(GPtrArray) totals = tg_db_aggregate_usage_tz (self->db, start_ms, end_ms, TG_USAGE_GROUP_NONE,
+                                                          self->tz, error);
+
+  return totals != NULL ? ((TgUsageAggregate *) g_ptr_array_index (totals, 0))->cost_micros : -1;
+}
+
+static TgBudgetStatus *
+make_status (const TgPreferences *prefs,
+             TgBudgetPeriod       period,
+             gint64               start_ms,
+             gint64               end_ms,
+             gint64               spent_micros,
+             const guint64       *fired)
+{
+  TgBudgetStatus *status = g_new0 (TgBudgetStatus, 1);
+
+  status->period = period;
+  status->period_start_ms = start_ms;
+  status->period_end_ms = end_ms;
+  status->spent_micros = spent_micros;
   if (prefs != NULL)
     {
-      status->period = prefs->budget_period;
       status->budget_micros = MAX (prefs->budget_micros, 0);
       status->hard_limit = prefs->hard_limit;
       status->n_thresholds = MIN (prefs->n_alert_thresholds, TG_MAX_ALERT_THRESHOLDS);
       memcpy (status->thresholds, prefs->alert_thresholds, status->n_thresholds * sizeof (guint));
     }
-  else
-    status->period = TG_BUDGET_PERIOD_MONTHLY;
-
-  tg_analytics_service_get_period_bounds (self, status->period, now_ms,
-                                          &status->period_start_ms, &status->period_end_ms);
-
-  totals = tg_db_aggregate_usage_tz (self->db, status->period_start_ms, status->period_end_ms,
-                                     TG_USAGE_GROUP_NONE, self->tz, error);
-  if (totals == NULL)
-    return NULL;
-  status->spent_micros = ((TgUsageAggregate *) g_ptr_array_index (totals, 0))->cost_micros;
 
   if (status->budget_micros > 0)
     {
-      g_autoptr(GPtrArray) alerts = NULL;
-
-      status->fraction = (double) status->spent_micros / (double) status->budget_micros;
-      status->exceeded = status->spent_micros >= status->budget_micros;
-
-      alerts = tg_db_list_budget_alerts (self->db, profile_of (prefs), status->period_start_ms, error);
-      if (alerts == NULL)
-        return NULL;
-
-      /* Only alerts of this period kind and budget amount count: a raised
-       * budget re-arms every threshold. */
-      for (guint i = 0; i < alerts->len; i++)
-        {
-          const TgBudgetAlert *alert = g_ptr_array_index (alerts, i);
-
-          if (alert->budget_period != status->period || alert->budget_micros != status->budget_micros)
-            continue;
-          if (alert->kind == TG_BUDGET_ALERT_EXCEEDED)
-            {
-              if (exceeded_fired != NULL)
-                *exceeded_fired = TRUE;
-              continue;
-            }
-          for (guint t = 0; t < status->n_thresholds; t++)
-            if (status->thresholds[t] == alert->percent)
-              status->crossed_mask |= 1u << t;
-        }
+      status->fraction = (double) spent_micros / (double) status->budget_micros;
+      status->exceeded = spent_micros >= status->budget_micros;
+      for (guint i = 0; i < status->n_thresholds; i++)
+        if (fired_has (fired, status->thresholds[i]))
+          status->crossed_mask |= 1u << i;
     }
 
-  return g_steal_pointer (&status);
+  return status;
+}
+
+/* The status at @now_ms, read afresh from the store. */
+static TgBudgetStatus *
+compute_status (TgAnalyticsService  *self,
+                gint64               now_ms,
+                GError             **error)
+{
+  const TgPreferences *prefs = get_preferences (self);
+  TgBudgetPeriod period = prefs != NULL ? prefs->budget_period : TG_BUDGET_PERIOD_MONTHLY;
+  guint64 fired[2] = { 0, 0 };
+  gboolean exceeded_fired;
+  gint64 start_ms, end_ms, spent;
+
+  tg_analytics_service_get_period_bounds (self, period, now_ms, &start_ms, &end_ms);
+
+  if ((spent = read_spent (self, start_ms, end_ms, error)) < 0)
+    return NULL;
+  if (prefs != NULL && prefs->budget_micros > 0 &&
+      !load_fired (self, prefs, start_ms, fired, &exceeded_fired, error))
+    return NULL;
+
+  return make_status (prefs, period, start_ms, end_ms, spent, fired);
+}
+
+/* Brings self->memory up to @now_ms and @record (nullable: the settings
+ * changed). Counting the new row on top of what is known is exact while the
+ * period and budget stay and the row is the one after the last counted; any
+ * other row (another process's, an id gap) and everything is read again. */
+static gboolean
+refresh_memory (TgAnalyticsService   *self,
+                const TgPreferences  *prefs,
+                gint64                now_ms,
+                const TgUsageRecord  *record,
+                GError              **error)
+{
+  BudgetMemory *memory = &self->memory;
+  gint64 start_ms, end_ms, spent;
+
+  tg_analytics_service_get_period_bounds (self, prefs->budget_period, now_ms, &start_ms, &end_ms);
+
+  if (memory->valid && memory->period == prefs->budget_period && memory->start_ms == start_ms &&
+      memory->budget_micros == prefs->budget_micros &&
+      record != NULL && record->id == memory->last_id + 1)
+    {
+      if (record->time_ms >= start_ms && record->time_ms < end_ms)
+        memory->spent_micros += record->cost_micros;
+      memory->last_id = record->id;
+      return TRUE;
+    }
+
+  memory->valid = FALSE;
+  if ((spent = read_spent (self, start_ms, end_ms, error)) < 0 ||
+      !load_fired (self, prefs, start_ms, memory->fired, &memory->exceeded_fired, error))
+    return FALSE;
+
+  memory->valid = TRUE;
+  memory->period = prefs->budget_period;
+  memory->start_ms = start_ms;
+  memory->end_ms = end_ms;
+  memory->budget_micros = prefs->budget_micros;
+  memory->spent_micros = spent;
+  /* Without a record, the next one is read afresh. */
+  memory->last_id = record != NULL ? record->id : -1;
+  return TRUE;
 }
 
 /* Takes the alert in the store; *@inserted is FALSE when it had already fired
  * (in this process or another). */
 static gboolean
 take_alert (TgAnalyticsService    *self,
+            const TgPreferences   *prefs,
             const TgBudgetStatus  *status,
             TgBudgetAlertKind      kind,
             guint                  percent,
@@ -519,7 +633,6 @@ take_alert (TgAnalyticsService    *self,
             gboolean              *inserted,
             GError               **error)
 {
-  const TgPreferences *prefs = get_preferences (self);
   TgBudgetAlert alert = {
     .profile = (char *) profile_of (prefs),
     .budget_period = status->period,
@@ -535,49 +648,56 @@ take_alert (TgAnalyticsService    *self,
 }
 
 /* Fires every alert of the current period that the spend has reached and
- * that has not fired yet. */
+ * that has not fired yet. @record: the attempt just stored, or NULL. */
 static gboolean
-check_alerts (TgAnalyticsService  *self,
-              GError             **error)
+check_alerts (TgAnalyticsService   *self,
+              const TgUsageRecord  *record,
+              GError              **error)
 {
   const TgPreferences *prefs = get_preferences (self);
+  BudgetMemory *memory = &self->memory;
   g_autoptr(TgBudgetStatus) status = NULL;
-  gboolean exceeded_fired = FALSE;
+  gboolean inserted;
   gint64 now;
 
   if (prefs == NULL || prefs->budget_micros <= 0)
     return TRUE;
 
   now = now_ms (self);
-  status = compute_status (self, now, &exceeded_fired, error);
-  if (status == NULL)
+  if (!refresh_memory (self, prefs, now, record, error))
     return FALSE;
 
-  for (guint i = 0; i < status->n_thresholds; i++)
+  for (guint i = 0; i < MIN (prefs->n_alert_thresholds, TG_MAX_ALERT_THRESHOLDS); i++)
     {
-      guint percent = status->thresholds[i];
-      gboolean inserted = FALSE;
+      guint percent = prefs->alert_thresholds[i];
 
       /* Integer math: spent / budget >= percent / 100. */
-      if ((status->crossed_mask & (1u << i)) != 0 ||
-          status->spent_micros * 100 < status->budget_micros * (gint64) percent)
+      if (fired_has (memory->fired, percent) ||
+          memory->spent_micros * 100 < memory->budget_micros * (gint64) percent)
         continue;
 
-      if (!take_alert (self, status, TG_BUDGET_ALERT_THRESHOLD, percent, now, &inserted, error))
+      if (status == NULL)
+        status = make_status (prefs, memory->period, memory->start_ms, memory->end_ms,
+                              memory->spent_micros, memory->fired);
+      if (!take_alert (self, prefs, status, TG_BUDGET_ALERT_THRESHOLD, percent, now, &inserted, error))
         return FALSE;
-      if (!inserted)
-        continue;
 
+      /* Taken now or by another process before: crossed either way. */
+      fired_add (memory->fired, percent);
       status->crossed_mask |= 1u << i;
-      g_signal_emit (self, signals[BUDGET_THRESHOLD_CROSSED], 0, percent, status);
+      if (inserted)
+        g_signal_emit (self, signals[BUDGET_THRESHOLD_CROSSED], 0, percent, status);
     }
 
-  if (status->exceeded && !exceeded_fired)
+  if (memory->spent_micros >= memory->budget_micros && !memory->exceeded_fired)
     {
-      gboolean inserted = FALSE;
-
-      if (!take_alert (self, status, TG_BUDGET_ALERT_EXCEEDED, 100, now, &inserted, error))
+      if (status == NULL)
+        status = make_status (prefs, memory->period, memory->start_ms, memory->end_ms,
+                              memory->spent_micros, memory->fired);
+      if (!take_alert (self, prefs, status, TG_BUDGET_ALERT_EXCEEDED, 100, now, &inserted, error))
         return FALSE;
+
+      memory->exceeded_fired = TRUE;
       if (inserted)
         g_signal_emit (self, signals[BUDGET_EXCEEDED], 0, status);
     }
@@ -602,7 +722,7 @@ tg_analytics_service_record (TgAnalyticsService  *self,
   g_signal_emit (self, signals[USAGE_RECORDED], 0, record);
 
   /* The attempt stays recorded (record->id is set) even if this fails. */
-  return check_alerts (self, error);
+  return check_alerts (self, record, error);
 }
 
 TgBudgetStatus *
@@ -615,7 +735,7 @@ tg_analytics_service_get_budget_status (TgAnalyticsService  *self,
   if (!require_store (self, error))
     return NULL;
 
-  return compute_status (self, now_ms (self), NULL, error);
+  return compute_status (self, now_ms (self), error);
 }
 
 static char *
@@ -648,7 +768,7 @@ tg_analytics_service_check_budget (TgAnalyticsService  *self,
   /* With a hard limit, a spend that cannot be read is not taken as zero. */
   if (!require_store (self, error))
     return FALSE;
-  status = compute_status (self, now_ms (self), NULL, error);
+  status = compute_status (self, now_ms (self), error);
   if (status == NULL)
     return FALSE;
   if (!status->exceeded)
