@@ -139,6 +139,7 @@ main (int   argc,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TgDb) db = NULL;
+  g_autoptr(TgCatalog) catalog = tg_catalog_new ();
   g_autoptr(TgConfigService) config = NULL;
   g_autoptr(TgAnalyticsService) service = NULL;
   g_autoptr(TgPreferences) prefs = NULL;
@@ -184,7 +185,7 @@ main (int   argc,
   /* A monthly budget far above the spend so far, the default thresholds and
    * the hard limit: each record() checks the budget, and check_budget() has
    * to read the spend. */
-  config = tg_config_service_new (db, NULL);
+  config = tg_config_service_new (db, catalog);
   prefs = tg_preferences_copy (tg_config_service_get_preferences (config));
   prefs->budget_micros = G_GINT64_CONSTANT (1000000000000);
   prefs->budget_period = TG_BUDGET_PERIOD_MONTHLY;
@@ -192,7 +193,7 @@ main (int   argc,
   if (!tg_config_service_apply (config, prefs, &error))
     goto out;
 
-  service = tg_analytics_service_new (db, NULL, config);
+  service = tg_analytics_service_new (db, catalog, config);
   clock.now = end_ms;
   tg_analytics_service_set_clock (service, bench_clock, &clock);
 
@@ -244,6 +245,7 @@ out:
     g_printerr ("%s\n", error->message);
   g_clear_object (&service);
   g_clear_object (&config);
+  g_clear_object (&catalog);
   g_clear_object (&db);
   tg_bench_remove_folder (dir);
   return status;

@@ -69,6 +69,7 @@ test_clock (gpointer user_data)
  * "t50" (threshold 50 %) and "x" (exceeded), space-separated. */
 typedef struct {
   TgDb               *db;
+  TgCatalog          *catalog;
   TgConfigService    *config;
   TgAnalyticsService *service;
   GTimeZone          *tz;
@@ -118,8 +119,8 @@ on_exceeded (TgAnalyticsService *service,
 static void
 env_start_services (Env *env)
 {
-  env->config = tg_config_service_new (env->db, NULL);
-  env->service = tg_analytics_service_new (env->db, NULL, env->config);
+  env->config = tg_config_service_new (env->db, env->catalog);
+  env->service = tg_analytics_service_new (env->db, env->catalog, env->config);
   tg_analytics_service_set_clock (env->service, test_clock, &env->clock);
   tg_analytics_service_set_timezone (env->service, env->tz);
   tg_analytics_service_set_week_start (env->service, G_DATE_MONDAY);
@@ -138,6 +139,7 @@ env_init (Env        *env,
   memset (env, 0, sizeof *env);
   env->db = tg_db_open_default (&error);
   g_assert_no_error (error);
+  env->catalog = tg_catalog_new ();
   env->tz = g_time_zone_new_identifier (zone);
   g_assert_nonnull (env->tz);
   env->log = g_string_new (NULL);
@@ -158,6 +160,7 @@ env_clear (Env *env)
 {
   g_clear_object (&env->service);
   g_clear_object (&env->config);
+  g_clear_object (&env->catalog);
   g_clear_object (&env->db);
   g_clear_pointer (&env->tz, g_time_zone_unref);
   g_string_free (env->log, TRUE);
@@ -1086,8 +1089,8 @@ test_thresholds_other_process (void)
   g_assert_cmpstr (env_take_log (&env), ==, "u t50");
 
   /* A second service on the same store takes the 80 % alert first. */
-  other_config = tg_config_service_new (env.db, NULL);
-  other = tg_analytics_service_new (env.db, NULL, other_config);
+  other_config = tg_config_service_new (env.db, env.catalog);
+  other = tg_analytics_service_new (env.db, env.catalog, other_config);
   tg_analytics_service_set_clock (other, test_clock, &env.clock);
   tg_analytics_service_set_timezone (other, env.tz);
   {
