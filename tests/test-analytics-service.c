@@ -7,52 +7,12 @@
 
 #include "tg-analytics-service.h"
 #include "tg-test-utils.h"
+#include "tg-usage-test-utils.h"
 
 #define HOUR_MS_FOR_TEST G_GINT64_CONSTANT (3600000)
 #define DAY_MS_FOR_TEST  G_GINT64_CONSTANT (86400000)
 
 /* Helpers */
-
-static gint64
-utc_ms (int y, int mo, int d, int h, int mi, int s, int ms)
-{
-  g_autoptr(GDateTime) dt = g_date_time_new_utc (y, mo, d, h, mi, s);
-
-  return g_date_time_to_unix (dt) * 1000 + ms;
-}
-
-static TgUsageRecord *
-make_usage (gint64      time_ms,
-            const char *provider_id,
-            const char *model_id,
-            const char *outcome,
-            gint64      input_tokens,
-            gint64      output_tokens,
-            gint64      cached_tokens,
-            gboolean    estimated,
-            gint64      cost_micros)
-{
-  TgUsageRecord *record = tg_usage_record_new ();
-
-  record->time_ms = time_ms;
-  record->provider_id = g_strdup (provider_id);
-  record->model_id = g_strdup (model_id);
-  record->request_kind = g_strdup ("chat");
-  record->outcome = g_strdup (outcome);
-  record->input_tokens = input_tokens;
-  record->output_tokens = output_tokens;
-  record->cached_tokens = cached_tokens;
-  record->tokens_estimated = estimated;
-  record->cost_micros = cost_micros;
-  record->latency_total_ms = 100;
-  if (g_str_equal (outcome, "ok"))
-    {
-      record->latency_first_token_ms = 20;
-      record->http_status = 200;
-    }
-
-  return record;
-}
 
 typedef struct {
   gint64 now;
@@ -202,7 +162,7 @@ static void
 spend (Env    *env,
        gint64  cost_micros)
 {
-  g_autoptr(TgUsageRecord) record = make_usage (env->clock.now, "openai", "gpt-5", "ok",
+  g_autoptr(TgUsageRecord) record = tg_test_make_usage (env->clock.now, "openai", "gpt-5", "ok",
                                                 10, 10, 0, FALSE, cost_micros);
   g_autoptr(GError) error = NULL;
 
@@ -240,56 +200,24 @@ record_fixed_usage (Env *env)
     gint64 cost;
     gint64 latency;
   } rows[] = {
-    { utc_ms (2026, 1, 10, 0, 5, 0, 0), "openai", "gpt-5", "ok", 100, 10, 0, FALSE, 1000, 300 },
-    { utc_ms (2026, 1, 10, 0, 20, 0, 0), "openai", "gpt-5-mini", "rate-limited", 0, 0, 0, FALSE, 0, 5 },
-    { utc_ms (2026, 1, 10, 1, 0, 0, 0), "anthropic", "claude", "ok", 200, 20, 50, TRUE, 3000, 100 },
-    { utc_ms (2026, 1, 10, 23, 59, 59, 999), "openai", "gpt-5", "ok", 300, 30, 0, FALSE, 5000, 200 },
-    { utc_ms (2026, 1, 11, 0, 0, 0, 0), "gemini", "flash", "server", 10, 0, 0, TRUE, 7, 9000 },
-    { utc_ms (2026, 1, 12, 12, 34, 56, 789), "anthropic", "claude", "ok", 400, 40, 100, FALSE, 11000, 400 },
-    { utc_ms (2026, 1, 13, 0, 0, 0, 0), "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 100000, 500 },
+    { tg_test_utc_ms (2026, 1, 10, 0, 5, 0, 0), "openai", "gpt-5", "ok", 100, 10, 0, FALSE, 1000, 300 },
+    { tg_test_utc_ms (2026, 1, 10, 0, 20, 0, 0), "openai", "gpt-5-mini", "rate-limited", 0, 0, 0, FALSE, 0, 5 },
+    { tg_test_utc_ms (2026, 1, 10, 1, 0, 0, 0), "anthropic", "claude", "ok", 200, 20, 50, TRUE, 3000, 100 },
+    { tg_test_utc_ms (2026, 1, 10, 23, 59, 59, 999), "openai", "gpt-5", "ok", 300, 30, 0, FALSE, 5000, 200 },
+    { tg_test_utc_ms (2026, 1, 11, 0, 0, 0, 0), "gemini", "flash", "server", 10, 0, 0, TRUE, 7, 9000 },
+    { tg_test_utc_ms (2026, 1, 12, 12, 34, 56, 789), "anthropic", "claude", "ok", 400, 40, 100, FALSE, 11000, 400 },
+    { tg_test_utc_ms (2026, 1, 13, 0, 0, 0, 0), "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 100000, 500 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
-      g_autoptr(TgUsageRecord) record = make_usage (rows[i].time_ms, rows[i].provider, rows[i].model,
+      g_autoptr(TgUsageRecord) record = tg_test_make_usage (rows[i].time_ms, rows[i].provider, rows[i].model,
                                                     rows[i].outcome, rows[i].input, rows[i].output,
                                                     rows[i].cached, rows[i].estimated, rows[i].cost);
 
       record->latency_total_ms = rows[i].latency;
       record_usage (env, record);
     }
-}
-
-typedef struct {
-  const char *key;
-  gint64 bucket_start_ms;
-  gint64 requests, failures, estimated, input, output, cached, cost;
-} Expected;
-
-static void
-assert_aggregate (const TgUsageAggregate *agg,
-                  const Expected         *expected)
-{
-  g_assert_cmpstr (agg->key, ==, expected->key);
-  g_assert_cmpint (agg->bucket_start_ms, ==, expected->bucket_start_ms);
-  g_assert_cmpint (agg->requests, ==, expected->requests);
-  g_assert_cmpint (agg->failures, ==, expected->failures);
-  g_assert_cmpint (agg->estimated, ==, expected->estimated);
-  g_assert_cmpint (agg->input_tokens, ==, expected->input);
-  g_assert_cmpint (agg->output_tokens, ==, expected->output);
-  g_assert_cmpint (agg->cached_tokens, ==, expected->cached);
-  g_assert_cmpint (agg->cost_micros, ==, expected->cost);
-}
-
-static void
-assert_aggregates (GPtrArray      *got,
-                   const Expected *expected,
-                   guint           n_expected)
-{
-  g_assert_nonnull (got);
-  g_assert_cmpuint (got->len, ==, n_expected);
-  for (guint i = 0; i < n_expected; i++)
-    assert_aggregate (g_ptr_array_index (got, i), &expected[i]);
 }
 
 /* Only the starts and costs of a time series. */
@@ -349,7 +277,7 @@ test_no_store (void)
 {
   g_autofree char *dir = tg_test_make_data_dir ();
   g_autoptr(TgAnalyticsService) service = tg_analytics_service_new (NULL, NULL, NULL);
-  g_autoptr(TgUsageRecord) record = make_usage (1000, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 1);
+  g_autoptr(TgUsageRecord) record = tg_test_make_usage (1000, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 1);
   g_autoptr(GFile) file = g_file_new_build_filename (dir, "usage.csv", NULL);
   g_autoptr(GError) error = NULL;
   TgLatencyStats stats;
@@ -440,35 +368,35 @@ test_aggregates (void)
 {
   Env env;
   g_autoptr(GError) error = NULL;
-  gint64 from = utc_ms (2026, 1, 10, 0, 0, 0, 0);
-  gint64 to = utc_ms (2026, 1, 13, 0, 0, 0, 0);
+  gint64 from = tg_test_utc_ms (2026, 1, 10, 0, 0, 0, 0);
+  gint64 to = tg_test_utc_ms (2026, 1, 13, 0, 0, 0, 0);
 
   env_init (&env, "UTC");
   record_fixed_usage (&env);
   g_assert_cmpstr (env_take_log (&env), ==, "u u u u u u u");
 
   {
-    const Expected expected = { NULL, 0, 6, 2, 2, 1010, 100, 150, 20007 };
+    const TgTestExpected expected = { NULL, 0, 6, 2, 2, 1010, 100, 150, 20007 };
     g_autoptr(TgUsageAggregate) got = tg_analytics_service_get_totals (env.service, from, to, &error);
 
     g_assert_no_error (error);
-    assert_aggregate (got, &expected);
+    tg_test_assert_aggregate (got, &expected);
   }
 
   {
     /* A range inside one 15-minute bucket and ending a millisecond early. */
-    const Expected expected = { NULL, 0, 1, 0, 0, 300, 30, 0, 5000 };
+    const TgTestExpected expected = { NULL, 0, 1, 0, 0, 300, 30, 0, 5000 };
     g_autoptr(TgUsageAggregate) got = tg_analytics_service_get_totals (env.service,
-                                                                       utc_ms (2026, 1, 10, 23, 59, 59, 999),
-                                                                       utc_ms (2026, 1, 11, 0, 0, 0, 0),
+                                                                       tg_test_utc_ms (2026, 1, 10, 23, 59, 59, 999),
+                                                                       tg_test_utc_ms (2026, 1, 11, 0, 0, 0, 0),
                                                                        &error);
     g_assert_no_error (error);
-    assert_aggregate (got, &expected);
+    tg_test_assert_aggregate (got, &expected);
   }
 
   {
     /* By cost, most expensive first. */
-    const Expected expected[] = {
+    const TgTestExpected expected[] = {
       { "anthropic", 0, 2, 0, 1, 600, 60, 150, 14000 },
       { "openai", 0, 3, 1, 0, 400, 40, 0, 6000 },
       { "gemini", 0, 1, 1, 1, 10, 0, 0, 7 },
@@ -476,11 +404,11 @@ test_aggregates (void)
     g_autoptr(GPtrArray) got = tg_analytics_service_get_by_provider (env.service, from, to, &error);
 
     g_assert_no_error (error);
-    assert_aggregates (got, expected, G_N_ELEMENTS (expected));
+    tg_test_assert_aggregates (got, expected, G_N_ELEMENTS (expected));
   }
 
   {
-    const Expected expected[] = {
+    const TgTestExpected expected[] = {
       { "anthropic/claude", 0, 2, 0, 1, 600, 60, 150, 14000 },
       { "openai/gpt-5", 0, 2, 0, 0, 400, 40, 0, 6000 },
       { "gemini/flash", 0, 1, 1, 1, 10, 0, 0, 7 },
@@ -489,20 +417,20 @@ test_aggregates (void)
     g_autoptr(GPtrArray) got = tg_analytics_service_get_by_model (env.service, from, to, &error);
 
     g_assert_no_error (error);
-    assert_aggregates (got, expected, G_N_ELEMENTS (expected));
+    tg_test_assert_aggregates (got, expected, G_N_ELEMENTS (expected));
   }
 
   {
     /* Every day of the range, the 13th being outside it. */
-    const Expected expected[] = {
-      { NULL, utc_ms (2026, 1, 10, 0, 0, 0, 0), 4, 1, 1, 600, 60, 50, 9000 },
-      { NULL, utc_ms (2026, 1, 11, 0, 0, 0, 0), 1, 1, 1, 10, 0, 0, 7 },
-      { NULL, utc_ms (2026, 1, 12, 0, 0, 0, 0), 1, 0, 0, 400, 40, 100, 11000 },
+    const TgTestExpected expected[] = {
+      { NULL, tg_test_utc_ms (2026, 1, 10, 0, 0, 0, 0), 4, 1, 1, 600, 60, 50, 9000 },
+      { NULL, tg_test_utc_ms (2026, 1, 11, 0, 0, 0, 0), 1, 1, 1, 10, 0, 0, 7 },
+      { NULL, tg_test_utc_ms (2026, 1, 12, 0, 0, 0, 0), 1, 0, 0, 400, 40, 100, 11000 },
     };
     g_autoptr(GPtrArray) got = tg_analytics_service_get_time_series (env.service, from, to,
                                                                      TG_TIME_BUCKET_DAY, &error);
     g_assert_no_error (error);
-    assert_aggregates (got, expected, G_N_ELEMENTS (expected));
+    tg_test_assert_aggregates (got, expected, G_N_ELEMENTS (expected));
   }
 
   {
@@ -539,7 +467,7 @@ test_latency_percentiles (void)
   Env env;
   g_autoptr(GError) error = NULL;
   TgLatencyStats stats;
-  gint64 t0 = utc_ms (2026, 5, 1, 0, 0, 0, 0);
+  gint64 t0 = tg_test_utc_ms (2026, 5, 1, 0, 0, 0, 0);
 
   env_init (&env, "UTC");
 
@@ -547,7 +475,7 @@ test_latency_percentiles (void)
    * p95 = 190, p99 = 198. */
   for (guint i = 0; i < 200; i++)
     {
-      g_autoptr(TgUsageRecord) record = make_usage (t0 + i, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 1);
+      g_autoptr(TgUsageRecord) record = tg_test_make_usage (t0 + i, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 1);
 
       record->latency_total_ms = (i * 7) % 200 + 1;
       record_usage (&env, record);
@@ -574,7 +502,7 @@ test_time_series_empty_buckets (void)
 {
   Env env;
   g_autoptr(GError) error = NULL;
-  gint64 base = utc_ms (2026, 1, 10, 0, 0, 0, 0);
+  gint64 base = tg_test_utc_ms (2026, 1, 10, 0, 0, 0, 0);
 
   env_init (&env, "UTC");
   record_fixed_usage (&env);
@@ -583,7 +511,7 @@ test_time_series_empty_buckets (void)
     /* From 23:30 on the 9th to 02:10 on the 10th: four hours, from the one
      * holding the start to the one holding the last millisecond; the empty
      * ones are zeros. */
-    const Expected expected[] = {
+    const TgTestExpected expected[] = {
       { NULL, base - HOUR_MS_FOR_TEST, 0, 0, 0, 0, 0, 0, 0 },
       { NULL, base, 2, 1, 0, 100, 10, 0, 1000 },
       { NULL, base + HOUR_MS_FOR_TEST, 1, 0, 1, 200, 20, 50, 3000 },
@@ -594,7 +522,7 @@ test_time_series_empty_buckets (void)
                                                                      base + 2 * HOUR_MS_FOR_TEST + 10 * 60000,
                                                                      TG_TIME_BUCKET_HOUR, &error);
     g_assert_no_error (error);
-    assert_aggregates (got, expected, G_N_ELEMENTS (expected));
+    tg_test_assert_aggregates (got, expected, G_N_ELEMENTS (expected));
   }
 
   {
@@ -622,8 +550,8 @@ test_time_series_empty_buckets (void)
 
   {
     /* A range with no usage at all is still all its buckets. */
-    g_autoptr(GPtrArray) got = tg_analytics_service_get_time_series (env.service, utc_ms (2025, 1, 1, 0, 0, 0, 0),
-                                                                     utc_ms (2025, 1, 2, 0, 0, 0, 0),
+    g_autoptr(GPtrArray) got = tg_analytics_service_get_time_series (env.service, tg_test_utc_ms (2025, 1, 1, 0, 0, 0, 0),
+                                                                     tg_test_utc_ms (2025, 1, 2, 0, 0, 0, 0),
                                                                      TG_TIME_BUCKET_HOUR, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (got->len, ==, 24);
@@ -631,7 +559,7 @@ test_time_series_empty_buckets (void)
       {
         const TgUsageAggregate *agg = g_ptr_array_index (got, i);
 
-        g_assert_cmpint (agg->bucket_start_ms, ==, utc_ms (2025, 1, 1, 0, 0, 0, 0) + i * HOUR_MS_FOR_TEST);
+        g_assert_cmpint (agg->bucket_start_ms, ==, tg_test_utc_ms (2025, 1, 1, 0, 0, 0, 0) + i * HOUR_MS_FOR_TEST);
         g_assert_cmpint (agg->requests, ==, 0);
       }
   }
@@ -647,19 +575,19 @@ test_time_series_dst (void)
   Env env;
   g_autoptr(GError) error = NULL;
   const struct { gint64 time_ms; gint64 cost; } rows[] = {
-    { utc_ms (2026, 3, 28, 23, 10, 0, 0), 1 },     /* 00:10 CET, 29 March */
-    { utc_ms (2026, 3, 29, 0, 59, 59, 999), 2 },   /* 01:59:59 CET */
-    { utc_ms (2026, 3, 29, 1, 0, 0, 0), 4 },       /* 03:00 CEST */
-    { utc_ms (2026, 3, 29, 21, 59, 0, 0), 8 },     /* 23:59 CEST, 29 March */
-    { utc_ms (2026, 10, 25, 0, 30, 0, 0), 16 },    /* 02:30 CEST, 25 October */
-    { utc_ms (2026, 10, 25, 1, 30, 0, 0), 32 },    /* 02:30 CET, the same hour again */
-    { utc_ms (2026, 10, 25, 22, 59, 0, 0), 64 },   /* 23:59 CET */
+    { tg_test_utc_ms (2026, 3, 28, 23, 10, 0, 0), 1 },     /* 00:10 CET, 29 March */
+    { tg_test_utc_ms (2026, 3, 29, 0, 59, 59, 999), 2 },   /* 01:59:59 CET */
+    { tg_test_utc_ms (2026, 3, 29, 1, 0, 0, 0), 4 },       /* 03:00 CEST */
+    { tg_test_utc_ms (2026, 3, 29, 21, 59, 0, 0), 8 },     /* 23:59 CEST, 29 March */
+    { tg_test_utc_ms (2026, 10, 25, 0, 30, 0, 0), 16 },    /* 02:30 CEST, 25 October */
+    { tg_test_utc_ms (2026, 10, 25, 1, 30, 0, 0), 32 },    /* 02:30 CET, the same hour again */
+    { tg_test_utc_ms (2026, 10, 25, 22, 59, 0, 0), 64 },   /* 23:59 CET */
   };
 
   env_init (&env, "Europe/Berlin");
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
-      g_autoptr(TgUsageRecord) record = make_usage (rows[i].time_ms, "openai", "gpt-5", "ok", 1, 1, 0,
+      g_autoptr(TgUsageRecord) record = tg_test_make_usage (rows[i].time_ms, "openai", "gpt-5", "ok", 1, 1, 0,
                                                     FALSE, rows[i].cost);
       record_usage (&env, record);
     }
@@ -667,13 +595,13 @@ test_time_series_dst (void)
   {
     /* Three local days around the spring change: 24, 23 and 24 hours. */
     const gint64 starts[] = {
-      utc_ms (2026, 3, 27, 23, 0, 0, 0),
-      utc_ms (2026, 3, 28, 23, 0, 0, 0),
-      utc_ms (2026, 3, 29, 22, 0, 0, 0),
+      tg_test_utc_ms (2026, 3, 27, 23, 0, 0, 0),
+      tg_test_utc_ms (2026, 3, 28, 23, 0, 0, 0),
+      tg_test_utc_ms (2026, 3, 29, 22, 0, 0, 0),
     };
     const gint64 costs[] = { 0, 15, 0 };
     g_autoptr(GPtrArray) got = tg_analytics_service_get_time_series (env.service, starts[0],
-                                                                     utc_ms (2026, 3, 30, 22, 0, 0, 0),
+                                                                     tg_test_utc_ms (2026, 3, 30, 22, 0, 0, 0),
                                                                      TG_TIME_BUCKET_DAY, &error);
     g_assert_no_error (error);
     assert_series (got, starts, costs, G_N_ELEMENTS (starts));
@@ -682,8 +610,8 @@ test_time_series_dst (void)
   {
     /* The 29th of March hour by hour: 23 buckets, no 02:00. */
     g_autoptr(GPtrArray) got = tg_analytics_service_get_time_series (env.service,
-                                                                     utc_ms (2026, 3, 28, 23, 0, 0, 0),
-                                                                     utc_ms (2026, 3, 29, 22, 0, 0, 0),
+                                                                     tg_test_utc_ms (2026, 3, 28, 23, 0, 0, 0),
+                                                                     tg_test_utc_ms (2026, 3, 29, 22, 0, 0, 0),
                                                                      TG_TIME_BUCKET_HOUR, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (got->len, ==, 23);
@@ -691,7 +619,7 @@ test_time_series_dst (void)
       {
         const TgUsageAggregate *agg = g_ptr_array_index (got, i);
 
-        g_assert_cmpint (agg->bucket_start_ms, ==, utc_ms (2026, 3, 28, 23, 0, 0, 0) + i * HOUR_MS_FOR_TEST);
+        g_assert_cmpint (agg->bucket_start_ms, ==, tg_test_utc_ms (2026, 3, 28, 23, 0, 0, 0) + i * HOUR_MS_FOR_TEST);
       }
     g_assert_cmpint (((TgUsageAggregate *) g_ptr_array_index (got, 1))->cost_micros, ==, 2);
     g_assert_cmpint (((TgUsageAggregate *) g_ptr_array_index (got, 2))->cost_micros, ==, 4);
@@ -701,23 +629,23 @@ test_time_series_dst (void)
   {
     /* The 25th of October: 25 hours, 02:00 twice (CEST, then CET). */
     g_autoptr(GPtrArray) got = tg_analytics_service_get_time_series (env.service,
-                                                                     utc_ms (2026, 10, 24, 22, 0, 0, 0),
-                                                                     utc_ms (2026, 10, 25, 23, 0, 0, 0),
+                                                                     tg_test_utc_ms (2026, 10, 24, 22, 0, 0, 0),
+                                                                     tg_test_utc_ms (2026, 10, 25, 23, 0, 0, 0),
                                                                      TG_TIME_BUCKET_HOUR, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (got->len, ==, 25);
     g_assert_cmpint (((TgUsageAggregate *) g_ptr_array_index (got, 2))->bucket_start_ms, ==,
-                     utc_ms (2026, 10, 25, 0, 0, 0, 0));
+                     tg_test_utc_ms (2026, 10, 25, 0, 0, 0, 0));
     g_assert_cmpint (((TgUsageAggregate *) g_ptr_array_index (got, 2))->cost_micros, ==, 16);
     g_assert_cmpint (((TgUsageAggregate *) g_ptr_array_index (got, 3))->bucket_start_ms, ==,
-                     utc_ms (2026, 10, 25, 1, 0, 0, 0));
+                     tg_test_utc_ms (2026, 10, 25, 1, 0, 0, 0));
     g_assert_cmpint (((TgUsageAggregate *) g_ptr_array_index (got, 3))->cost_micros, ==, 32);
     g_assert_cmpint (((TgUsageAggregate *) g_ptr_array_index (got, 24))->cost_micros, ==, 64);
   }
 
   {
     /* And as one day of 25 hours. */
-    const gint64 starts[] = { utc_ms (2026, 10, 24, 22, 0, 0, 0), utc_ms (2026, 10, 25, 23, 0, 0, 0) };
+    const gint64 starts[] = { tg_test_utc_ms (2026, 10, 24, 22, 0, 0, 0), tg_test_utc_ms (2026, 10, 25, 23, 0, 0, 0) };
     const gint64 costs[] = { 112, 0 };
     g_autoptr(GPtrArray) got = tg_analytics_service_get_time_series (env.service, starts[0],
                                                                      starts[1] + 1, TG_TIME_BUCKET_DAY,
@@ -736,8 +664,8 @@ test_time_series_by_provider (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) got = NULL;
   g_autoptr(GPtrArray) all = NULL;
-  gint64 from = utc_ms (2026, 1, 9, 0, 0, 0, 0);
-  gint64 to = utc_ms (2026, 1, 14, 0, 0, 0, 0);
+  gint64 from = tg_test_utc_ms (2026, 1, 9, 0, 0, 0, 0);
+  gint64 to = tg_test_utc_ms (2026, 1, 14, 0, 0, 0, 0);
   GPtrArray *series;
 
   env_init (&env, "UTC");
@@ -748,29 +676,29 @@ test_time_series_by_provider (void)
   g_assert_cmpuint (g_hash_table_size (got), ==, 3);
 
   {
-    const Expected expected[] = {
-      { NULL, utc_ms (2026, 1, 9, 0, 0, 0, 0), 0, 0, 0, 0, 0, 0, 0 },
-      { NULL, utc_ms (2026, 1, 10, 0, 0, 0, 0), 3, 1, 0, 400, 40, 0, 6000 },
-      { NULL, utc_ms (2026, 1, 11, 0, 0, 0, 0), 0, 0, 0, 0, 0, 0, 0 },
-      { NULL, utc_ms (2026, 1, 12, 0, 0, 0, 0), 0, 0, 0, 0, 0, 0, 0 },
-      { NULL, utc_ms (2026, 1, 13, 0, 0, 0, 0), 1, 0, 0, 1, 1, 0, 100000 },
+    const TgTestExpected expected[] = {
+      { NULL, tg_test_utc_ms (2026, 1, 9, 0, 0, 0, 0), 0, 0, 0, 0, 0, 0, 0 },
+      { NULL, tg_test_utc_ms (2026, 1, 10, 0, 0, 0, 0), 3, 1, 0, 400, 40, 0, 6000 },
+      { NULL, tg_test_utc_ms (2026, 1, 11, 0, 0, 0, 0), 0, 0, 0, 0, 0, 0, 0 },
+      { NULL, tg_test_utc_ms (2026, 1, 12, 0, 0, 0, 0), 0, 0, 0, 0, 0, 0, 0 },
+      { NULL, tg_test_utc_ms (2026, 1, 13, 0, 0, 0, 0), 1, 0, 0, 1, 1, 0, 100000 },
     };
 
     series = g_hash_table_lookup (got, "openai");
-    assert_aggregates (series, expected, G_N_ELEMENTS (expected));
+    tg_test_assert_aggregates (series, expected, G_N_ELEMENTS (expected));
   }
 
   {
-    const Expected expected[] = {
-      { NULL, utc_ms (2026, 1, 9, 0, 0, 0, 0), 0, 0, 0, 0, 0, 0, 0 },
-      { NULL, utc_ms (2026, 1, 10, 0, 0, 0, 0), 1, 0, 1, 200, 20, 50, 3000 },
-      { NULL, utc_ms (2026, 1, 11, 0, 0, 0, 0), 0, 0, 0, 0, 0, 0, 0 },
-      { NULL, utc_ms (2026, 1, 12, 0, 0, 0, 0), 1, 0, 0, 400, 40, 100, 11000 },
-      { NULL, utc_ms (2026, 1, 13, 0, 0, 0, 0), 0, 0, 0, 0, 0, 0, 0 },
+    const TgTestExpected expected[] = {
+      { NULL, tg_test_utc_ms (2026, 1, 9, 0, 0, 0, 0), 0, 0, 0, 0, 0, 0, 0 },
+      { NULL, tg_test_utc_ms (2026, 1, 10, 0, 0, 0, 0), 1, 0, 1, 200, 20, 50, 3000 },
+      { NULL, tg_test_utc_ms (2026, 1, 11, 0, 0, 0, 0), 0, 0, 0, 0, 0, 0, 0 },
+      { NULL, tg_test_utc_ms (2026, 1, 12, 0, 0, 0, 0), 1, 0, 0, 400, 40, 100, 11000 },
+      { NULL, tg_test_utc_ms (2026, 1, 13, 0, 0, 0, 0), 0, 0, 0, 0, 0, 0, 0 },
     };
 
     series = g_hash_table_lookup (got, "anthropic");
-    assert_aggregates (series, expected, G_N_ELEMENTS (expected));
+    tg_test_assert_aggregates (series, expected, G_N_ELEMENTS (expected));
   }
 
   /* The providers' series add up to the whole one, bucket by bucket. */
@@ -799,8 +727,8 @@ test_time_series_by_provider (void)
   {
     /* Hourly, over a range without usage: no providers. */
     g_autoptr(GHashTable) none = tg_analytics_service_get_time_series_by_provider (env.service,
-                                                                                   utc_ms (2025, 1, 1, 0, 0, 0, 0),
-                                                                                   utc_ms (2025, 1, 2, 0, 0, 0, 0),
+                                                                                   tg_test_utc_ms (2025, 1, 1, 0, 0, 0, 0),
+                                                                                   tg_test_utc_ms (2025, 1, 2, 0, 0, 0, 0),
                                                                                    TG_TIME_BUCKET_HOUR, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (g_hash_table_size (none), ==, 0);
@@ -833,62 +761,62 @@ test_periods (void)
   env_init (&env, "Europe/Berlin");
 
   /* Daily: local midnight to local midnight; 23 and 25 hours on DST days. */
-  assert_bounds (env.service, TG_BUDGET_PERIOD_DAILY, utc_ms (2026, 3, 29, 10, 0, 0, 0),
-                 utc_ms (2026, 3, 28, 23, 0, 0, 0), utc_ms (2026, 3, 29, 22, 0, 0, 0));
-  assert_bounds (env.service, TG_BUDGET_PERIOD_DAILY, utc_ms (2026, 10, 25, 10, 0, 0, 0),
-                 utc_ms (2026, 10, 24, 22, 0, 0, 0), utc_ms (2026, 10, 25, 23, 0, 0, 0));
+  assert_bounds (env.service, TG_BUDGET_PERIOD_DAILY, tg_test_utc_ms (2026, 3, 29, 10, 0, 0, 0),
+                 tg_test_utc_ms (2026, 3, 28, 23, 0, 0, 0), tg_test_utc_ms (2026, 3, 29, 22, 0, 0, 0));
+  assert_bounds (env.service, TG_BUDGET_PERIOD_DAILY, tg_test_utc_ms (2026, 10, 25, 10, 0, 0, 0),
+                 tg_test_utc_ms (2026, 10, 24, 22, 0, 0, 0), tg_test_utc_ms (2026, 10, 25, 23, 0, 0, 0));
   /* 23:30 UTC is already the next local day. */
-  assert_bounds (env.service, TG_BUDGET_PERIOD_DAILY, utc_ms (2026, 1, 14, 23, 30, 0, 0),
-                 utc_ms (2026, 1, 14, 23, 0, 0, 0), utc_ms (2026, 1, 15, 23, 0, 0, 0));
+  assert_bounds (env.service, TG_BUDGET_PERIOD_DAILY, tg_test_utc_ms (2026, 1, 14, 23, 30, 0, 0),
+                 tg_test_utc_ms (2026, 1, 14, 23, 0, 0, 0), tg_test_utc_ms (2026, 1, 15, 23, 0, 0, 0));
   /* The period's first millisecond belongs to it, its end to the next. */
-  assert_bounds (env.service, TG_BUDGET_PERIOD_DAILY, utc_ms (2026, 1, 14, 23, 0, 0, 0),
-                 utc_ms (2026, 1, 14, 23, 0, 0, 0), utc_ms (2026, 1, 15, 23, 0, 0, 0));
-  assert_bounds (env.service, TG_BUDGET_PERIOD_DAILY, utc_ms (2026, 1, 14, 22, 59, 59, 999),
-                 utc_ms (2026, 1, 13, 23, 0, 0, 0), utc_ms (2026, 1, 14, 23, 0, 0, 0));
+  assert_bounds (env.service, TG_BUDGET_PERIOD_DAILY, tg_test_utc_ms (2026, 1, 14, 23, 0, 0, 0),
+                 tg_test_utc_ms (2026, 1, 14, 23, 0, 0, 0), tg_test_utc_ms (2026, 1, 15, 23, 0, 0, 0));
+  assert_bounds (env.service, TG_BUDGET_PERIOD_DAILY, tg_test_utc_ms (2026, 1, 14, 22, 59, 59, 999),
+                 tg_test_utc_ms (2026, 1, 13, 23, 0, 0, 0), tg_test_utc_ms (2026, 1, 14, 23, 0, 0, 0));
 
   /* Monthly: month end in local time, and a month that changes offset. */
-  assert_bounds (env.service, TG_BUDGET_PERIOD_MONTHLY, utc_ms (2026, 1, 31, 22, 59, 59, 999),
-                 utc_ms (2025, 12, 31, 23, 0, 0, 0), utc_ms (2026, 1, 31, 23, 0, 0, 0));
-  assert_bounds (env.service, TG_BUDGET_PERIOD_MONTHLY, utc_ms (2026, 1, 31, 23, 30, 0, 0),
-                 utc_ms (2026, 1, 31, 23, 0, 0, 0), utc_ms (2026, 2, 28, 23, 0, 0, 0));
-  assert_bounds (env.service, TG_BUDGET_PERIOD_MONTHLY, utc_ms (2026, 3, 15, 12, 0, 0, 0),
-                 utc_ms (2026, 2, 28, 23, 0, 0, 0), utc_ms (2026, 3, 31, 22, 0, 0, 0));
-  assert_bounds (env.service, TG_BUDGET_PERIOD_MONTHLY, utc_ms (2026, 12, 31, 23, 0, 0, 0),
-                 utc_ms (2026, 12, 31, 23, 0, 0, 0), utc_ms (2027, 1, 31, 23, 0, 0, 0));
+  assert_bounds (env.service, TG_BUDGET_PERIOD_MONTHLY, tg_test_utc_ms (2026, 1, 31, 22, 59, 59, 999),
+                 tg_test_utc_ms (2025, 12, 31, 23, 0, 0, 0), tg_test_utc_ms (2026, 1, 31, 23, 0, 0, 0));
+  assert_bounds (env.service, TG_BUDGET_PERIOD_MONTHLY, tg_test_utc_ms (2026, 1, 31, 23, 30, 0, 0),
+                 tg_test_utc_ms (2026, 1, 31, 23, 0, 0, 0), tg_test_utc_ms (2026, 2, 28, 23, 0, 0, 0));
+  assert_bounds (env.service, TG_BUDGET_PERIOD_MONTHLY, tg_test_utc_ms (2026, 3, 15, 12, 0, 0, 0),
+                 tg_test_utc_ms (2026, 2, 28, 23, 0, 0, 0), tg_test_utc_ms (2026, 3, 31, 22, 0, 0, 0));
+  assert_bounds (env.service, TG_BUDGET_PERIOD_MONTHLY, tg_test_utc_ms (2026, 12, 31, 23, 0, 0, 0),
+                 tg_test_utc_ms (2026, 12, 31, 23, 0, 0, 0), tg_test_utc_ms (2027, 1, 31, 23, 0, 0, 0));
 
   /* Weekly from Monday: Sunday 29 March (a DST day) is the week's last day,
    * a week of 167 hours. */
   tg_analytics_service_set_week_start (env.service, G_DATE_MONDAY);
-  assert_bounds (env.service, TG_BUDGET_PERIOD_WEEKLY, utc_ms (2026, 3, 29, 10, 0, 0, 0),
-                 utc_ms (2026, 3, 22, 23, 0, 0, 0), utc_ms (2026, 3, 29, 22, 0, 0, 0));
-  assert_bounds (env.service, TG_BUDGET_PERIOD_WEEKLY, utc_ms (2026, 3, 29, 22, 0, 0, 0),
-                 utc_ms (2026, 3, 29, 22, 0, 0, 0), utc_ms (2026, 4, 5, 22, 0, 0, 0));
+  assert_bounds (env.service, TG_BUDGET_PERIOD_WEEKLY, tg_test_utc_ms (2026, 3, 29, 10, 0, 0, 0),
+                 tg_test_utc_ms (2026, 3, 22, 23, 0, 0, 0), tg_test_utc_ms (2026, 3, 29, 22, 0, 0, 0));
+  assert_bounds (env.service, TG_BUDGET_PERIOD_WEEKLY, tg_test_utc_ms (2026, 3, 29, 22, 0, 0, 0),
+                 tg_test_utc_ms (2026, 3, 29, 22, 0, 0, 0), tg_test_utc_ms (2026, 4, 5, 22, 0, 0, 0));
 
   /* Weekly from Sunday: the same instant starts a week. */
   tg_analytics_service_set_week_start (env.service, G_DATE_SUNDAY);
-  assert_bounds (env.service, TG_BUDGET_PERIOD_WEEKLY, utc_ms (2026, 3, 29, 10, 0, 0, 0),
-                 utc_ms (2026, 3, 28, 23, 0, 0, 0), utc_ms (2026, 4, 4, 22, 0, 0, 0));
-  assert_bounds (env.service, TG_BUDGET_PERIOD_WEEKLY, utc_ms (2026, 3, 28, 12, 0, 0, 0),
-                 utc_ms (2026, 3, 21, 23, 0, 0, 0), utc_ms (2026, 3, 28, 23, 0, 0, 0));
+  assert_bounds (env.service, TG_BUDGET_PERIOD_WEEKLY, tg_test_utc_ms (2026, 3, 29, 10, 0, 0, 0),
+                 tg_test_utc_ms (2026, 3, 28, 23, 0, 0, 0), tg_test_utc_ms (2026, 4, 4, 22, 0, 0, 0));
+  assert_bounds (env.service, TG_BUDGET_PERIOD_WEEKLY, tg_test_utc_ms (2026, 3, 28, 12, 0, 0, 0),
+                 tg_test_utc_ms (2026, 3, 21, 23, 0, 0, 0), tg_test_utc_ms (2026, 3, 28, 23, 0, 0, 0));
 
   /* Saturday start (some locales), across a year end. */
   tg_analytics_service_set_week_start (env.service, G_DATE_SATURDAY);
-  assert_bounds (env.service, TG_BUDGET_PERIOD_WEEKLY, utc_ms (2026, 1, 1, 12, 0, 0, 0),
-                 utc_ms (2025, 12, 26, 23, 0, 0, 0), utc_ms (2026, 1, 2, 23, 0, 0, 0));
+  assert_bounds (env.service, TG_BUDGET_PERIOD_WEEKLY, tg_test_utc_ms (2026, 1, 1, 12, 0, 0, 0),
+                 tg_test_utc_ms (2025, 12, 26, 23, 0, 0, 0), tg_test_utc_ms (2026, 1, 2, 23, 0, 0, 0));
 
 #ifdef __GLIBC__
   /* 0: the locale's. The tests run in the C locale, whose weeks start on Sunday. */
   tg_analytics_service_set_week_start (env.service, 0);
-  assert_bounds (env.service, TG_BUDGET_PERIOD_WEEKLY, utc_ms (2026, 3, 28, 12, 0, 0, 0),
-                 utc_ms (2026, 3, 21, 23, 0, 0, 0), utc_ms (2026, 3, 28, 23, 0, 0, 0));
+  assert_bounds (env.service, TG_BUDGET_PERIOD_WEEKLY, tg_test_utc_ms (2026, 3, 28, 12, 0, 0, 0),
+                 tg_test_utc_ms (2026, 3, 21, 23, 0, 0, 0), tg_test_utc_ms (2026, 3, 28, 23, 0, 0, 0));
 #endif
 
   env_clear (&env);
 
   /* A zone east of UTC by a fraction of an hour. */
   env_init (&env, "Asia/Kolkata");
-  assert_bounds (env.service, TG_BUDGET_PERIOD_DAILY, utc_ms (2026, 6, 1, 20, 0, 0, 0),
-                 utc_ms (2026, 6, 1, 18, 30, 0, 0), utc_ms (2026, 6, 2, 18, 30, 0, 0));
+  assert_bounds (env.service, TG_BUDGET_PERIOD_DAILY, tg_test_utc_ms (2026, 6, 1, 20, 0, 0, 0),
+                 tg_test_utc_ms (2026, 6, 1, 18, 30, 0, 0), tg_test_utc_ms (2026, 6, 2, 18, 30, 0, 0));
   env_clear (&env);
 }
 
@@ -898,8 +826,8 @@ static void
 test_usage_recorded (void)
 {
   Env env;
-  g_autoptr(TgUsageRecord) record = make_usage (5000, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 10);
-  g_autoptr(TgUsageRecord) bad = make_usage (5000, "openai", "gpt-5", "no-such-outcome", 1, 1, 0, FALSE, 10);
+  g_autoptr(TgUsageRecord) record = tg_test_make_usage (5000, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 10);
+  g_autoptr(TgUsageRecord) bad = tg_test_make_usage (5000, "openai", "gpt-5", "no-such-outcome", 1, 1, 0, FALSE, 10);
   g_autoptr(GError) error = NULL;
 
   env_init (&env, "UTC");
@@ -927,7 +855,7 @@ test_thresholds_once (void)
   g_autoptr(GError) error = NULL;
 
   env_init (&env, "Europe/Berlin");
-  env.clock.now = utc_ms (2026, 3, 15, 12, 0, 0, 0);
+  env.clock.now = tg_test_utc_ms (2026, 3, 15, 12, 0, 0, 0);
   set_budget (&env, 1000000, TG_BUDGET_PERIOD_MONTHLY, FALSE);
   g_assert_cmpstr (env_take_log (&env), ==, "");
 
@@ -938,7 +866,7 @@ test_thresholds_once (void)
   spend (&env, 1);                                /* 50 % exactly */
   g_assert_cmpstr (env_take_log (&env), ==, "u t50");
   g_assert_cmpint (env.last_status.spent_micros, ==, 500000);
-  g_assert_cmpint (env.last_status.period_start_ms, ==, utc_ms (2026, 2, 28, 23, 0, 0, 0));
+  g_assert_cmpint (env.last_status.period_start_ms, ==, tg_test_utc_ms (2026, 2, 28, 23, 0, 0, 0));
   g_assert_cmpuint (env.last_status.crossed_mask, ==, 0x1);
   spend (&env, 0);
   g_assert_cmpstr (env_take_log (&env), ==, "u");
@@ -963,11 +891,11 @@ test_thresholds_once (void)
   g_assert_cmpuint (status->n_thresholds, ==, 3);
   g_assert_cmpuint (status->thresholds[1], ==, 80);
   g_assert_cmpuint (status->crossed_mask, ==, 0x7);
-  g_assert_cmpint (status->period_end_ms, ==, utc_ms (2026, 3, 31, 22, 0, 0, 0));
+  g_assert_cmpint (status->period_end_ms, ==, tg_test_utc_ms (2026, 3, 31, 22, 0, 0, 0));
 
   /* A usage row from the previous month does not count. */
   {
-    g_autoptr(TgUsageRecord) old = make_usage (utc_ms (2026, 2, 28, 22, 59, 59, 999), "openai", "gpt-5",
+    g_autoptr(TgUsageRecord) old = tg_test_make_usage (tg_test_utc_ms (2026, 2, 28, 22, 59, 59, 999), "openai", "gpt-5",
                                                "ok", 1, 1, 0, FALSE, 7000000);
     g_autoptr(TgBudgetStatus) again = NULL;
 
@@ -985,7 +913,7 @@ test_thresholds_several_at_once (void)
   Env env;
 
   env_init (&env, "UTC");
-  env.clock.now = utc_ms (2026, 3, 15, 12, 0, 0, 0);
+  env.clock.now = tg_test_utc_ms (2026, 3, 15, 12, 0, 0, 0);
   set_budget (&env, 2000000, TG_BUDGET_PERIOD_DAILY, FALSE);
 
   /* One expensive request passes two thresholds: both fire, in order. */
@@ -1003,7 +931,7 @@ test_thresholds_next_period (void)
   Env env;
 
   env_init (&env, "Europe/Berlin");
-  env.clock.now = utc_ms (2026, 3, 31, 21, 0, 0, 0);          /* 23:00 CEST, 31 March */
+  env.clock.now = tg_test_utc_ms (2026, 3, 31, 21, 0, 0, 0);          /* 23:00 CEST, 31 March */
   set_budget (&env, 1000000, TG_BUDGET_PERIOD_MONTHLY, FALSE);
 
   spend (&env, 600000);
@@ -1011,7 +939,7 @@ test_thresholds_next_period (void)
 
   /* 00:30 CEST on 1 April is a new month: the spend starts again at zero and
    * the thresholds are armed again. */
-  env.clock.now = utc_ms (2026, 3, 31, 22, 30, 0, 0);
+  env.clock.now = tg_test_utc_ms (2026, 3, 31, 22, 30, 0, 0);
   spend (&env, 400000);
   g_assert_cmpstr (env_take_log (&env), ==, "u");
   spend (&env, 100000);
@@ -1030,7 +958,7 @@ test_thresholds_survive_restart (void)
   g_autoptr(GError) error = NULL;
 
   env_init (&env, "Europe/Berlin");
-  env.clock.now = utc_ms (2026, 3, 29, 10, 0, 0, 0);
+  env.clock.now = tg_test_utc_ms (2026, 3, 29, 10, 0, 0, 0);
   tg_analytics_service_set_week_start (env.service, G_DATE_MONDAY);
   set_budget (&env, 1000000, TG_BUDGET_PERIOD_WEEKLY, FALSE);
 
@@ -1053,7 +981,7 @@ test_thresholds_survive_restart (void)
   g_assert_cmpstr (env_take_log (&env), ==, "u");
 
   /* The next week (Monday 00:00 CEST) starts afresh, also after a restart. */
-  env.clock.now = utc_ms (2026, 3, 29, 22, 0, 0, 0);
+  env.clock.now = tg_test_utc_ms (2026, 3, 29, 22, 0, 0, 0);
   env_restart (&env);
   spend (&env, 500000);
   g_assert_cmpstr (env_take_log (&env), ==, "u t50");
@@ -1073,14 +1001,14 @@ test_thresholds_other_process (void)
   g_autoptr(GError) error = NULL;
 
   env_init (&env, "UTC");
-  env.clock.now = utc_ms (2026, 3, 15, 12, 0, 0, 0);
+  env.clock.now = tg_test_utc_ms (2026, 3, 15, 12, 0, 0, 0);
   set_budget (&env, 1000000, TG_BUDGET_PERIOD_MONTHLY, FALSE);
   spend (&env, 400000);
   g_assert_cmpstr (env_take_log (&env), ==, "u");
 
   /* A row written behind the service's back. */
   {
-    g_autoptr(TgUsageRecord) record = make_usage (env.clock.now, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 100000);
+    g_autoptr(TgUsageRecord) record = tg_test_make_usage (env.clock.now, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 100000);
 
     g_assert_true (tg_db_insert_usage (env.db, record, &error));
     g_assert_no_error (error);
@@ -1094,7 +1022,7 @@ test_thresholds_other_process (void)
   tg_analytics_service_set_clock (other, test_clock, &env.clock);
   tg_analytics_service_set_timezone (other, env.tz);
   {
-    g_autoptr(TgUsageRecord) record = make_usage (env.clock.now, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 300000);
+    g_autoptr(TgUsageRecord) record = tg_test_make_usage (env.clock.now, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 300000);
     Env other_env = { .log = other_log };
 
     g_signal_connect (other, "budget-threshold-crossed", G_CALLBACK (on_threshold_crossed), &other_env);
@@ -1117,7 +1045,7 @@ test_budget_change_rearms (void)
   Env env;
 
   env_init (&env, "UTC");
-  env.clock.now = utc_ms (2026, 3, 15, 12, 0, 0, 0);
+  env.clock.now = tg_test_utc_ms (2026, 3, 15, 12, 0, 0, 0);
   set_budget (&env, 1000000, TG_BUDGET_PERIOD_MONTHLY, FALSE);
   spend (&env, 600000);
   g_assert_cmpstr (env_take_log (&env), ==, "u t50");
@@ -1154,7 +1082,7 @@ test_no_budget_never_alerts (void)
   g_autoptr(GError) error = NULL;
 
   env_init (&env, "UTC");
-  env.clock.now = utc_ms (2026, 3, 15, 12, 0, 0, 0);
+  env.clock.now = tg_test_utc_ms (2026, 3, 15, 12, 0, 0, 0);
   set_budget (&env, 0, TG_BUDGET_PERIOD_DAILY, TRUE);
 
   spend (&env, 50000000);
@@ -1171,8 +1099,8 @@ test_no_budget_never_alerts (void)
   g_assert_cmpfloat (status->fraction, ==, 0.0);
   g_assert_false (status->exceeded);
   g_assert_cmpuint (status->crossed_mask, ==, 0);
-  g_assert_cmpint (status->period_start_ms, ==, utc_ms (2026, 3, 15, 0, 0, 0, 0));
-  g_assert_cmpint (status->period_end_ms, ==, utc_ms (2026, 3, 16, 0, 0, 0, 0));
+  g_assert_cmpint (status->period_start_ms, ==, tg_test_utc_ms (2026, 3, 15, 0, 0, 0, 0));
+  g_assert_cmpint (status->period_end_ms, ==, tg_test_utc_ms (2026, 3, 16, 0, 0, 0, 0));
 
   env_clear (&env);
 }
@@ -1184,7 +1112,7 @@ test_hard_limit (void)
   g_autoptr(GError) error = NULL;
 
   env_init (&env, "Europe/Berlin");
-  env.clock.now = utc_ms (2026, 3, 15, 12, 0, 0, 0);
+  env.clock.now = tg_test_utc_ms (2026, 3, 15, 12, 0, 0, 0);
   set_budget (&env, 1000000, TG_BUDGET_PERIOD_DAILY, FALSE);
 
   spend (&env, 999999);
@@ -1225,7 +1153,7 @@ test_hard_limit (void)
 
   /* The next day the daily budget is fresh. */
   set_budget (&env, 1500000, TG_BUDGET_PERIOD_DAILY, TRUE);
-  env.clock.now = utc_ms (2026, 3, 15, 23, 0, 0, 0);
+  env.clock.now = tg_test_utc_ms (2026, 3, 15, 23, 0, 0, 0);
   g_assert_true (tg_analytics_service_check_budget (env.service, &error));
   g_assert_no_error (error);
 
@@ -1284,15 +1212,15 @@ test_export_content (void)
   file = g_file_new_build_filename (folder, "usage.csv", NULL);
 
   {
-    g_autoptr(TgUsageRecord) before = make_usage (utc_ms (2023, 12, 31, 23, 59, 59, 999), "openai", "gpt-5",
+    g_autoptr(TgUsageRecord) before = tg_test_make_usage (tg_test_utc_ms (2023, 12, 31, 23, 59, 59, 999), "openai", "gpt-5",
                                                   "ok", 1, 1, 0, FALSE, 1);
-    g_autoptr(TgUsageRecord) leap = make_usage (utc_ms (2024, 2, 29, 12, 34, 56, 789), "openai", "gpt-5",
+    g_autoptr(TgUsageRecord) leap = tg_test_make_usage (tg_test_utc_ms (2024, 2, 29, 12, 34, 56, 789), "openai", "gpt-5",
                                                 "ok", 100, 10, 0, FALSE, 1234567);
-    g_autoptr(TgUsageRecord) odd = make_usage (utc_ms (2026, 3, 1, 0, 0, 0, 0), "odd,provider", "m\"x",
+    g_autoptr(TgUsageRecord) odd = tg_test_make_usage (tg_test_utc_ms (2026, 3, 1, 0, 0, 0, 0), "odd,provider", "m\"x",
                                                "rate-limited", 0, 0, 0, FALSE, 0);
-    g_autoptr(TgUsageRecord) newline = make_usage (utc_ms (2026, 12, 31, 23, 59, 59, 999), "new\nline", "m",
+    g_autoptr(TgUsageRecord) newline = tg_test_make_usage (tg_test_utc_ms (2026, 12, 31, 23, 59, 59, 999), "new\nline", "m",
                                                    "ok", 5, 6, 7, TRUE, 12000042);
-    g_autoptr(TgUsageRecord) after = make_usage (utc_ms (2027, 1, 1, 0, 0, 0, 0), "openai", "gpt-5",
+    g_autoptr(TgUsageRecord) after = tg_test_make_usage (tg_test_utc_ms (2027, 1, 1, 0, 0, 0, 0), "openai", "gpt-5",
                                                  "ok", 1, 1, 0, FALSE, 1);
 
     record_usage (&env, before);
@@ -1307,8 +1235,8 @@ test_export_content (void)
     record_usage (&env, after);
   }
 
-  g_assert_cmpint (export_csv (env.service, file, utc_ms (2024, 1, 1, 0, 0, 0, 0),
-                               utc_ms (2027, 1, 1, 0, 0, 0, 0), NULL, &error), ==, 3);
+  g_assert_cmpint (export_csv (env.service, file, tg_test_utc_ms (2024, 1, 1, 0, 0, 0, 0),
+                               tg_test_utc_ms (2027, 1, 1, 0, 0, 0, 0), NULL, &error), ==, 3);
   g_assert_no_error (error);
   contents = read_file (file);
   g_assert_cmpstr (contents, ==, expected);
@@ -1395,7 +1323,7 @@ test_export_cancel (void)
   g_autofree char *folder = NULL;
   g_autofree char *contents = NULL;
   g_autofree char *listing = NULL;
-  gint64 t0 = utc_ms (2026, 5, 1, 0, 0, 0, 0);
+  gint64 t0 = tg_test_utc_ms (2026, 5, 1, 0, 0, 0, 0);
   CancelWatch watch;
 
   env_init (&env, "UTC");
@@ -1417,7 +1345,7 @@ test_export_cancel (void)
   g_assert_true (tg_db_begin (env.db, &error));
   for (guint i = 0; i < 200000; i++)
     {
-      g_autoptr(TgUsageRecord) record = make_usage (t0 + i, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 1);
+      g_autoptr(TgUsageRecord) record = tg_test_make_usage (t0 + i, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 1);
 
       g_assert_true (tg_db_insert_usage (env.db, record, &error));
     }
