@@ -4,8 +4,8 @@
  * with the generator bench-db uses, then times every query the cost
  * dashboard makes over the last 30 days (totals, by provider, by model,
  * hourly and daily series, the daily series by provider, latency
- * percentiles, budget status, the hard-limit check): best and median of 5
- * runs. Last, record() throughput: M more attempts (default 10 000; argv[2])
+ * percentiles, budget status, the hard-limit check; the hourly series by
+ * provider over 2 days) in the local zone (TZ): best and median of 5 runs. Last, record() throughput: M more attempts (default 10 000; argv[2])
  * one by one through the whole service as TgAiClient makes them, each its own
  * transaction, with a monthly budget, alerts and the hard limit set so every
  * record also checks the budget. Everything lives in a temporary folder that
@@ -39,6 +39,7 @@ typedef enum {
   QUERY_HOURLY,
   QUERY_DAILY,
   QUERY_DAILY_BY_PROVIDER,
+  QUERY_HOURLY_BY_PROVIDER_2_DAYS,
   QUERY_LATENCY,
   QUERY_BUDGET_STATUS,
   QUERY_CHECK_BUDGET,
@@ -52,6 +53,7 @@ static const char * const query_names[] = {
   [QUERY_HOURLY] = "get_time_series hour",
   [QUERY_DAILY] = "get_time_series day",
   [QUERY_DAILY_BY_PROVIDER] = "get_time_series_by_provider day",
+  [QUERY_HOURLY_BY_PROVIDER_2_DAYS] = "by_provider hour, last 2 days",
   [QUERY_LATENCY] = "get_latency",
   [QUERY_BUDGET_STATUS] = "get_budget_status",
   [QUERY_CHECK_BUDGET] = "check_budget",
@@ -93,10 +95,16 @@ run_query (TgAnalyticsService  *service,
       }
 
     case QUERY_DAILY_BY_PROVIDER:
+    case QUERY_HOURLY_BY_PROVIDER_2_DAYS:
       {
-        g_autoptr(GHashTable) series = tg_analytics_service_get_time_series_by_provider (service, from_ms, to_ms,
-                                                                                         TG_TIME_BUCKET_DAY,
-                                                                                         error);
+        gboolean hourly = query == QUERY_HOURLY_BY_PROVIDER_2_DAYS;
+        g_autoptr(GHashTable) series = NULL;
+
+        series = tg_analytics_service_get_time_series_by_provider (service,
+                                                                   hourly ? to_ms - 2 * TG_BENCH_DAY_MS : from_ms,
+                                                                   to_ms,
+                                                                   hourly ? TG_TIME_BUCKET_HOUR : TG_TIME_BUCKET_DAY,
+                                                                   error);
         return series != NULL ? (gint64) g_hash_table_size (series) : -1;
       }
 
@@ -197,7 +205,12 @@ main (int   argc,
   clock.now = end_ms;
   tg_analytics_service_set_clock (service, bench_clock, &clock);
 
-  g_print ("\nDashboard queries over the last 30 days, %d runs each (local time zone):\n\n", RUNS);
+  {
+    g_autoptr(GTimeZone) local = g_time_zone_new_local ();
+
+    g_print ("\nDashboard queries over the last 30 days, %d runs each (time zone %s):\n\n", RUNS,
+             g_time_zone_get_identifier (local));
+  }
   g_print ("%-32s  %8s  %10s  %10s\n", "query", "results", "best ms", "median ms");
   g_print ("%-32s  %8s  %10s  %10s\n", "--------------------------------", "--------",
            "----------", "----------");

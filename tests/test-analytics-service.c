@@ -737,6 +737,114 @@ test_time_series_by_provider (void)
   env_clear (&env);
 }
 
+/* The stacked series against the store's own per-provider sums of each
+ * bucket's exact range, in zones east and west of UTC, on half hours, past
+ * the date line, over a DST change, with ragged range ends. */
+static void
+check_provider_series (TgAnalyticsService *service,
+                       gint64              from,
+                       gint64              to,
+                       TgTimeBucket        bucket)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) got = tg_analytics_service_get_time_series_by_provider (service, from, to, bucket, &error);
+  g_autoptr(GPtrArray) whole = tg_analytics_service_get_time_series (service, from, to, bucket, &error);
+  g_autoptr(GPtrArray) providers = tg_analytics_service_get_by_provider (service, from, to, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (got), ==, providers->len);
+
+  for (guint i = 0; i < whole->len; i++)
+    {
+      gint64 start = MAX (from, ((TgUsageAggregate *) g_ptr_array_index (whole, i))->bucket_start_ms);
+      gint64 end = i + 1 < whole->len ? ((TgUsageAggregate *) g_ptr_array_index (whole, i + 1))->bucket_start_ms : to;
+      g_autoptr(GPtrArray) expected = tg_analytics_service_get_by_provider (service, start, end, &error);
+      GHashTableIter iter;
+      gpointer key, value;
+      guint seen = 0;
+
+      g_assert_no_error (error);
+      g_hash_table_iter_init (&iter, got);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          const TgUsageAggregate *agg = g_ptr_array_index ((GPtrArray *) value, i);
+          TgTestExpected want = { NULL, ((TgUsageAggregate *) g_ptr_array_index (whole, i))->bucket_start_ms };
+
+          g_assert_cmpuint (((GPtrArray *) value)->len, ==, whole->len);
+          for (guint j = 0; j < expected->len; j++)
+            {
+              const TgUsageAggregate *e = g_ptr_array_index (expected, j);
+
+              if (g_str_equal (e->key, key))
+                {
+                  want.requests = e->requests;
+                  want.failures = e->failures;
+                  want.estimated = e->estimated;
+                  want.input = e->input_tokens;
+                  want.output = e->output_tokens;
+                  want.cached = e->cached_tokens;
+                  want.cost = e->cost_micros;
+                  seen++;
+                }
+            }
+          tg_test_assert_aggregate (agg, &want);
+        }
+      g_assert_cmpuint (seen, ==, expected->len);
+    }
+}
+
+static void
+test_time_series_by_provider_zones (void)
+{
+  const char * const zones[] = {
+    "UTC", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata", "Pacific/Auckland", "Pacific/Chatham",
+  };
+  const char * const providers[] = { "openai", "anthropic", "gemini", "a,b" };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (4);
+  g_autoptr(GError) error = NULL;
+  gint64 base = tg_test_utc_ms (2026, 10, 15, 0, 0, 0, 0);
+  Env env;
+
+  env_init (&env, "UTC");
+
+  /* 3000 attempts over 20 days around the October DST change. */
+  g_assert_true (tg_db_begin (env.db, &error));
+  for (guint i = 0; i < 3000; i++)
+    {
+      gint64 time_ms = base + g_rand_int_range (rand, 0, 20 * 24 * 60) * G_GINT64_CONSTANT (60000);
+      gboolean ok = g_rand_int_range (rand, 0, 10) != 0;
+      g_autoptr(TgUsageRecord) record = tg_test_make_usage (time_ms, providers[g_rand_int_range (rand, 0, 4)],
+                                                            g_rand_boolean (rand) ? "m1" : "m2",
+                                                            ok ? "ok" : "server",
+                                                            g_rand_int_range (rand, 0, 1000),
+                                                            g_rand_int_range (rand, 0, 100),
+                                                            g_rand_int_range (rand, 0, 10),
+                                                            g_rand_int_range (rand, 0, 20) == 0,
+                                                            g_rand_int_range (rand, 0, 100000));
+
+      g_assert_true (tg_db_insert_usage (env.db, record, &error));
+    }
+  g_assert_true (tg_db_commit (env.db, &error));
+  g_assert_no_error (error);
+
+  for (guint z = 0; z < G_N_ELEMENTS (zones); z++)
+    {
+      g_autoptr(GTimeZone) tz = g_time_zone_new_identifier (zones[z]);
+
+      g_assert_nonnull (tz);
+      tg_analytics_service_set_timezone (env.service, tz);
+      /* Ragged ends, and ends on UTC midnights. */
+      check_provider_series (env.service, base + 7 * HOUR_MS_FOR_TEST + 123, base + 18 * DAY_MS_FOR_TEST - 5 * 60000,
+                             TG_TIME_BUCKET_DAY);
+      check_provider_series (env.service, base, base + 21 * DAY_MS_FOR_TEST, TG_TIME_BUCKET_DAY);
+      check_provider_series (env.service, base - 3 * DAY_MS_FOR_TEST, base + 2 * HOUR_MS_FOR_TEST, TG_TIME_BUCKET_DAY);
+      check_provider_series (env.service, base + 9 * DAY_MS_FOR_TEST + 11 * 60000, base + 11 * DAY_MS_FOR_TEST + 7,
+                             TG_TIME_BUCKET_HOUR);
+    }
+
+  env_clear (&env);
+}
+
 /* Periods */
 
 static void
@@ -1397,6 +1505,7 @@ main (int   argc,
   g_test_add_func ("/analytics/time-series/empty-buckets", test_time_series_empty_buckets);
   g_test_add_func ("/analytics/time-series/dst", test_time_series_dst);
   g_test_add_func ("/analytics/time-series/by-provider", test_time_series_by_provider);
+  g_test_add_func ("/analytics/time-series/by-provider-zones", test_time_series_by_provider_zones);
   g_test_add_func ("/analytics/periods", test_periods);
   g_test_add_func ("/analytics/usage-recorded", test_usage_recorded);
   g_test_add_func ("/analytics/budget/thresholds-once", test_thresholds_once);
