@@ -2,9 +2,11 @@
  *
  * Everything is read from and written to TgDb on the calling (main) thread,
  * which is the project's pattern for fast SQLite calls; the aggregates come
- * from the store's roll-ups, so each is a few thousand rows at most. Only the
- * CSV export, which reads every row of a range, runs in a worker thread on a
- * connection of its own (a TgDb is single-threaded).
+ * from the store's roll-ups, so most are a few thousand rows at most (the
+ * per-provider series and the latency percentiles also read raw rows, see
+ * docs/services.md). Only the CSV export, which reads every row of a range,
+ * runs in a worker thread on a connection of its own (a TgDb is
+ * single-threaded).
  *
  * Budget periods are local: a day runs from local midnight to the next (23 or
  * 25 hours across a DST change), a week from local midnight of its first day,
