@@ -27,6 +27,7 @@
 #include <glib/gstdio.h>
 
 #include "tg-ai-client.h"
+#include "tg-bench-data.h"
 #include "tg-mock-provider.h"
 
 #define ROUNDS      10
@@ -326,20 +327,6 @@ write_catalog (const char      *dir,
          tg_catalog_sync_to_db (catalog, db, error);
 }
 
-static void
-remove_folder (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (path, name, NULL);
-      g_unlink (file);
-    }
-  g_rmdir (path);
-}
-
 static gint64
 count_rows (TgDb    *db,
             GError **error)
@@ -498,7 +485,7 @@ main (int   argc,
     {
       g_printerr ("Setup failed: %s\n", error->message);
       g_clear_object (&db);
-      remove_folder (dir);
+      tg_bench_remove_folder (dir);
       return EXIT_FAILURE;
     }
 
@@ -529,7 +516,7 @@ main (int   argc,
   g_clear_object (&bench->session);
   tg_mock_provider_stop (mock);
   g_clear_object (&db);
-  remove_folder (dir);
+  tg_bench_remove_folder (dir);
 
   return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

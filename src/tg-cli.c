@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "tg-ai-client.h"
+#include "tg-analytics-service.h"
 #include "tg-catalog.h"
 #include "tg-cli.h"
 #include "tg-config-service.h"
@@ -42,6 +43,10 @@ print_usage (FILE *stream)
   fprintf (stream, "      --provider ID --model ID --system TEXT --no-stream --no-fallback --json\n");
   fprintf (stream, "  usage [OPTION…]           %s\n", _("Requests, tokens and cost recorded so far"));
   fprintf (stream, "      --since DATE --until DATE (YYYY-MM-DD, local) --by provider|model|day --json\n");
+  fprintf (stream, "  usage --export-csv FILE [--since DATE] [--until DATE]  %s\n", _("Write every request to FILE as CSV"));
+  fprintf (stream, "  budget                    %s\n", _("The budget period, what is spent, the alerts and the hard limit"));
+  fprintf (stream, "  budget set AMOUNT --period daily|weekly|monthly [--alert 50,80,100] [--hard]\n");
+  fprintf (stream, "                            %s\n", _("Set the budget in USD; --hard refuses requests once it is spent"));
   fprintf (stream, "  provider add ID --format openai|anthropic|gemini|ollama --base-url URL\n");
   fprintf (stream, "      [--name NAME] [--auth bearer|x-api-key|x-goog-api-key|none]\n");
   fprintf (stream, "      [--model ID[:IN_PRICE:OUT_PRICE]]…  %s\n", _("Add your own endpoint (prices in USD per 1M tokens)"));
@@ -855,6 +860,61 @@ aggregate_label (const TgUsageAggregate *row,
   return g_strdup (row->key);
 }
 
+typedef struct {
+  gboolean  done;
+  gint64    rows;
+  GError   *error;
+} ExportRun;
+
+static void
+export_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  ExportRun *run = user_data;
+
+  run->rows = tg_analytics_service_export_csv_finish (TG_ANALYTICS_SERVICE (source), result, &run->error);
+  run->done = TRUE;
+}
+
+/* `usage --export-csv FILE`: Ctrl+C cancels, which leaves FILE as it was. */
+static int
+export_usage_csv (const char *path,
+                  gint64      from_ms,
+                  gint64      to_ms)
+{
+  g_autoptr(TgDb) db = NULL;
+  g_autoptr(TgAnalyticsService) service = NULL;
+  g_autoptr(GFile) file = g_file_new_for_commandline_arg (path);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  ExportRun run = { 0 };
+  guint sigint_source;
+
+  db = tg_db_open_default (&error);
+  if (db == NULL)
+    return fail (TG_CLI_EXIT_FAILURE, "%s", error->message);
+  service = tg_analytics_service_new (db, NULL, NULL);
+
+  sigint_source = g_unix_signal_add (SIGINT, ask_interrupt, cancellable);
+  tg_analytics_service_export_csv_async (service, file, from_ms, to_ms, cancellable, export_done, &run);
+  while (!run.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (sigint_source);
+
+  if (run.error != NULL)
+    {
+      g_propagate_error (&error, run.error);
+      return fail (TG_CLI_EXIT_FAILURE, "%s", error->message);
+    }
+
+  printf (g_dngettext (GETTEXT_PACKAGE, "Exported %" G_GINT64_FORMAT " request to %s.",
+                       "Exported %" G_GINT64_FORMAT " requests to %s.", run.rows),
+          run.rows, path);
+  printf ("\n");
+  return TG_CLI_EXIT_OK;
+}
+
 static int
 cmd_usage (int    argc,
            char **argv)
@@ -866,6 +926,7 @@ cmd_usage (int    argc,
   gint64 from_ms = 0, to_ms = G_MAXINT64;
   gboolean json = FALSE;
   gint64 estimated = 0;
+  const char *export_path = NULL;
 
   for (int i = 0; i < argc; i++)
     {
@@ -893,6 +954,8 @@ cmd_usage (int    argc,
           else
             return fail (TG_CLI_EXIT_USAGE, _("“--by” takes provider, model or day, not “%s”."), value);
         }
+      else if ((value = option_value (argv, argc, &i, "--export-csv", &missing)))
+        export_path = value;
       else if (missing)
         return fail (TG_CLI_EXIT_USAGE, _("“%s” needs a value."), argv[i]);
       else if (g_str_equal (argv[i], "--json"))
@@ -902,6 +965,10 @@ cmd_usage (int    argc,
     }
   if (from_ms >= to_ms)
     return fail (TG_CLI_EXIT_USAGE, "%s", _("“--since” must be before “--until”."));
+  if (export_path != NULL && (json || group != TG_USAGE_GROUP_NONE))
+    return fail (TG_CLI_EXIT_USAGE, "%s", _("“--export-csv” writes every request; it does not go with “--by” or “--json”."));
+  if (export_path != NULL)
+    return export_usage_csv (export_path, from_ms, to_ms);
 
   db = tg_db_open_default (&error);
   if (db == NULL)
@@ -973,6 +1040,217 @@ cmd_usage (int    argc,
                            estimated), estimated);
       printf ("\n");
     }
+  return TG_CLI_EXIT_OK;
+}
+
+/* `tollgate budget [set …]` */
+
+typedef struct {
+  gint64          budget_micros;
+  TgBudgetPeriod  period;
+  guint           thresholds[TG_MAX_ALERT_THRESHOLDS];
+  guint           n_thresholds;  /* 0: keep the current ones */
+  gboolean        hard_limit;
+} BudgetArgs;
+
+/* "50,80,100": whole percentages; the config service checks the range and order. */
+static gboolean
+parse_thresholds (const char *text,
+                  BudgetArgs *args)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+
+  if (g_strv_length (parts) > TG_MAX_ALERT_THRESHOLDS)
+    return FALSE;
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      guint64 percent;
+
+      if (!g_ascii_string_to_unsigned (g_strstrip (parts[i]), 10, 0, G_MAXUINT, &percent, NULL))
+        return FALSE;
+      args->thresholds[i] = (guint) percent;
+    }
+  args->n_thresholds = g_strv_length (parts);
+  return args->n_thresholds > 0;
+}
+
+/* `budget set AMOUNT --period P [--alert LIST] [--hard]`, argv[0] = "set". */
+static int
+parse_budget_set (int         argc,
+                  char      **argv,
+                  BudgetArgs *args)
+{
+  gboolean have_period = FALSE;
+  const char *amount = argc > 1 ? argv[1] : NULL;
+
+  if (amount == NULL || amount[0] == '-')
+    return fail (TG_CLI_EXIT_USAGE, "%s", _("“budget set” needs an amount in US dollars, like 25 or 12.50."));
+  if (!tg_money_parse_micros (amount[0] == '$' ? amount + 1 : amount, &args->budget_micros))
+    return fail (TG_CLI_EXIT_USAGE, _("“%s” is not an amount in US dollars like 25 or 12.50."), amount);
+
+  for (int i = 2; i < argc; i++)
+    {
+      gboolean missing = FALSE;
+      const char *value;
+
+      if ((value = option_value (argv, argc, &i, "--period", &missing)))
+        {
+          if (!tg_budget_period_from_string (value, &args->period))
+            return fail (TG_CLI_EXIT_USAGE, _("“--period” takes daily, weekly or monthly, not “%s”."), value);
+          have_period = TRUE;
+        }
+      else if ((value = option_value (argv, argc, &i, "--alert", &missing)))
+        {
+          if (!parse_thresholds (value, args))
+            return fail (TG_CLI_EXIT_USAGE,
+                         _("“--alert” takes up to %d whole percentages separated by commas, like 50,80,100, not “%s”."),
+                         TG_MAX_ALERT_THRESHOLDS, value);
+        }
+      else if (missing)
+        return fail (TG_CLI_EXIT_USAGE, _("“%s” needs a value."), argv[i]);
+      else if (g_str_equal (argv[i], "--hard"))
+        args->hard_limit = TRUE;
+      else
+        return fail (TG_CLI_EXIT_USAGE, _("“budget set” does not take “%s”."), argv[i]);
+    }
+
+  if (!have_period)
+    return fail (TG_CLI_EXIT_USAGE, "%s", _("“budget set” needs “--period daily”, “--period weekly” or “--period monthly”."));
+  return TG_CLI_EXIT_OK;
+}
+
+static char *
+thresholds_text (const TgBudgetStatus *status)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < status->n_thresholds; i++)
+    {
+      if (i > 0)
+        g_string_append (text, ", ");
+      if (status->crossed_mask & (1u << i))
+        /* Translators: an alert threshold already passed this period */
+        g_string_append_printf (text, _("%u %% (crossed)"), status->thresholds[i]);
+      else
+        g_string_append_printf (text, "%u %%", status->thresholds[i]);
+    }
+  if (status->n_thresholds == 0)
+    g_string_append (text, _("none"));
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static char *
+local_time_text (gint64 utc_ms)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (utc_ms / 1000);
+
+  return g_date_time_format (dt, "%Y-%m-%d %H:%M");
+}
+
+static char *
+budget_amount_text (TgBudgetPeriod  period,
+                    const char     *amount)
+{
+  switch (period)
+    {
+    case TG_BUDGET_PERIOD_DAILY:
+      /* Translators: an amount of money */
+      return g_strdup_printf (_("%s per day"), amount);
+    case TG_BUDGET_PERIOD_WEEKLY:
+      return g_strdup_printf (_("%s per week"), amount);
+    case TG_BUDGET_PERIOD_MONTHLY:
+    default:
+      return g_strdup_printf (_("%s per month"), amount);
+    }
+}
+
+static void
+print_budget (const TgBudgetStatus *status)
+{
+  g_autofree char *budget = tg_money_format (status->budget_micros);
+  g_autofree char *spent = tg_money_format (status->spent_micros);
+  g_autofree char *start = local_time_text (status->period_start_ms);
+  g_autofree char *end = local_time_text (status->period_end_ms);
+  g_autofree char *thresholds = thresholds_text (status);
+  g_autofree char *amount = NULL;
+
+  if (status->budget_micros == 0)
+    {
+      printf (_("No budget is set. Spent from %s to %s: %s."), start, end, spent);
+      printf ("\n");
+      return;
+    }
+
+  amount = budget_amount_text (status->period, budget);
+  printf ("%-12s %s\n", _("Budget:"), amount);
+  printf ("%-12s %s – %s\n", _("Period:"), start, end);
+  /* Floor, so "100 %" means the whole budget is spent. */
+  printf ("%-12s %s (%" G_GINT64_FORMAT " %%)\n", _("Spent:"), spent,
+          status->spent_micros * 100 / status->budget_micros);
+  printf ("%-12s %s\n", _("Alerts at:"), thresholds);
+  printf ("%-12s %s\n", _("Hard limit:"),
+          status->hard_limit ? _("on: requests are refused once the budget is spent") : _("off"));
+  printf ("%-12s %s\n", _("Resets:"), end);
+  if (status->exceeded)
+    printf ("%s\n", status->hard_limit ? _("The budget is spent: requests are refused until it resets.")
+                                       : _("The budget is spent."));
+}
+
+static int
+cmd_budget (int    argc,
+            char **argv)
+{
+  g_autoptr(TgCatalog) catalog = NULL;
+  g_autoptr(TgDb) db = NULL;
+  g_autoptr(TgConfigService) config = NULL;
+  g_autoptr(TgAnalyticsService) service = NULL;
+  g_autoptr(TgBudgetStatus) status = NULL;
+  g_autoptr(GError) error = NULL;
+  BudgetArgs args = { 0 };
+  gboolean set = argc > 0;
+
+  /* Arguments first, so a typo never depends on the state of the store. */
+  if (set && !g_str_equal (argv[0], "set"))
+    return fail (TG_CLI_EXIT_USAGE, _("“budget” takes “set” or nothing, not “%s”."), argv[0]);
+  if (set)
+    {
+      int code = parse_budget_set (argc, argv, &args);
+      if (code != TG_CLI_EXIT_OK)
+        return code;
+    }
+
+  catalog = tg_catalog_new_default (&error);
+  if (catalog == NULL)
+    return fail (TG_CLI_EXIT_FAILURE, "%s", error->message);
+  db = tg_db_open_default (&error);
+  if (db == NULL || !tg_catalog_sync_to_db (catalog, db, &error))
+    return fail (TG_CLI_EXIT_FAILURE, "%s", error->message);
+  config = tg_config_service_new (db, catalog);
+
+  if (set)
+    {
+      g_autoptr(TgPreferences) prefs = tg_preferences_copy (tg_config_service_get_preferences (config));
+
+      prefs->budget_micros = args.budget_micros;
+      prefs->budget_period = args.period;
+      prefs->hard_limit = args.hard_limit;
+      if (args.n_thresholds > 0)
+        {
+          memcpy (prefs->alert_thresholds, args.thresholds, sizeof args.thresholds);
+          prefs->n_alert_thresholds = args.n_thresholds;
+        }
+      if (!tg_config_service_apply (config, prefs, &error))
+        return fail (g_error_matches (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_STORE) ? TG_CLI_EXIT_FAILURE
+                                                                                   : TG_CLI_EXIT_USAGE,
+                     "%s", error->message);
+    }
+
+  service = tg_analytics_service_new (db, catalog, config);
+  status = tg_analytics_service_get_budget_status (service, &error);
+  if (status == NULL)
+    return fail (TG_CLI_EXIT_FAILURE, "%s", error->message);
+  print_budget (status);
   return TG_CLI_EXIT_OK;
 }
 
@@ -1542,6 +1820,8 @@ tg_cli_run (int    argc,
     return cmd_prefs (argc - 2, argv + 2);
   if (g_str_equal (command, "health"))
     return cmd_health (argc - 2, argv + 2);
+  if (g_str_equal (command, "budget"))
+    return cmd_budget (argc - 2, argv + 2);
 
   if (command[0] == '-')
     return fail (TG_CLI_EXIT_USAGE, _("Unknown option “%s”."), command);

@@ -878,6 +878,167 @@ test_health (void)
   g_assert_cmpuint (tg_mock_provider_get_request_count (mock, TG_MOCK_FORMAT_OPENAI, TG_MOCK_ENDPOINT_COMPLETION), ==, 0);
 }
 
+/* A usage row written straight to the store (as another process would). */
+static void
+insert_usage_now (const char *provider_id,
+                  gint64      cost_micros)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgDb) db = tg_db_open_default (&error);
+  g_autoptr(TgUsageRecord) record = tg_usage_record_new ();
+
+  g_assert_no_error (error);
+  record->time_ms = g_get_real_time () / 1000;
+  record->provider_id = g_strdup (provider_id);
+  record->model_id = g_strdup ("m");
+  record->request_kind = g_strdup ("chat");
+  record->outcome = g_strdup ("ok");
+  record->input_tokens = 3;
+  record->output_tokens = 4;
+  record->cost_micros = cost_micros;
+  record->latency_first_token_ms = 5;
+  record->latency_total_ms = 6;
+  record->http_status = 200;
+  g_assert_true (tg_db_insert_usage (db, record, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_budget (void)
+{
+  g_autofree char *dir = tg_test_make_data_dir ();
+  g_auto(CliResult) none = { 0 };
+  g_auto(CliResult) set = { 0 };
+  g_auto(CliResult) show = { 0 };
+  g_auto(CliResult) soft = { 0 };
+  g_auto(CliResult) removed = { 0 };
+
+  run_cli (&none, NULL, "budget");
+  g_assert_cmpint (none.status, ==, 0);
+  g_assert_nonnull (strstr (none.out, "No budget is set."));
+  g_assert_cmpstr (none.err, ==, "");
+
+  run_cli (&set, NULL, "budget", "set", "25", "--period", "weekly", "--alert", "50,90", "--hard");
+  g_assert_cmpint (set.status, ==, 0);
+  g_assert_nonnull (strstr (set.out, "$25.00 per week"));
+  g_assert_nonnull (strstr (set.out, "50 %, 90 %"));
+  g_assert_nonnull (strstr (set.out, "Hard limit:  on"));
+  g_assert_cmpstr (set.err, ==, "");
+
+  /* $20 spent this week: 80 %, nothing crossed yet (only recording fires alerts). */
+  insert_usage_now ("openai", 20000000);
+  run_cli (&show, NULL, "budget");
+  g_assert_cmpint (show.status, ==, 0);
+  g_assert_nonnull (strstr (show.out, "Budget:      $25.00 per week"));
+  g_assert_nonnull (strstr (show.out, "Spent:       $20.00 (80 %)"));
+  g_assert_nonnull (strstr (show.out, "Alerts at:   50 %, 90 %"));
+  g_assert_nonnull (strstr (show.out, "Period:"));
+  g_assert_nonnull (strstr (show.out, "Resets:"));
+  g_assert_null (strstr (show.out, "The budget is spent"));
+
+  /* Without --hard the limit is off; without --alert the thresholds stay. */
+  insert_usage_now ("openai", 5000000);
+  run_cli (&soft, NULL, "budget", "set", "$25.00", "--period=weekly");
+  g_assert_cmpint (soft.status, ==, 0);
+  g_assert_nonnull (strstr (soft.out, "Hard limit:  off"));
+  g_assert_nonnull (strstr (soft.out, "Alerts at:   50 %, 90 %"));
+  g_assert_nonnull (strstr (soft.out, "Spent:       $25.00 (100 %)"));
+  g_assert_nonnull (strstr (soft.out, "The budget is spent."));
+
+  /* 0 is no budget. */
+  run_cli (&removed, NULL, "budget", "set", "0", "--period", "monthly");
+  g_assert_cmpint (removed.status, ==, 0);
+  g_assert_nonnull (strstr (removed.out, "No budget is set."));
+  g_assert_nonnull (strstr (removed.out, "$25.00"));
+}
+
+static void
+test_budget_errors (void)
+{
+  g_autofree char *dir = tg_test_make_data_dir ();
+  const struct { const char *args[8]; const char *message; } cases[] = {
+    { { "budget", "show" }, "takes “set” or nothing" },
+    { { "budget", "set" }, "needs an amount" },
+    { { "budget", "set", "--period", "daily" }, "needs an amount" },
+    { { "budget", "set", "ten", "--period", "daily" }, "not an amount" },
+    { { "budget", "set", "1.0000001", "--period", "daily" }, "not an amount" },
+    { { "budget", "set", "5" }, "needs “--period daily”" },
+    { { "budget", "set", "5", "--period", "yearly" }, "takes daily, weekly or monthly" },
+    { { "budget", "set", "5", "--period" }, "needs a value" },
+    { { "budget", "set", "5", "--period", "daily", "--alert", "50,x" }, "whole percentages" },
+    { { "budget", "set", "5", "--period", "daily", "--alert", "" }, "whole percentages" },
+    { { "budget", "set", "5", "--period", "daily", "--soft" }, "does not take “--soft”" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(CliResult) result = { 0 };
+
+      run_cli_full (&result, NULL, NULL, cases[i].args);
+      assert_usage_error (&result, cases[i].message);
+    }
+
+  /* The config service's own checks: thresholds out of order. */
+  {
+    g_auto(CliResult) result = { 0 };
+    g_auto(CliResult) show = { 0 };
+
+    run_cli (&result, NULL, "budget", "set", "5", "--period", "daily", "--alert", "80,50");
+    g_assert_cmpint (result.status, ==, 2);
+    g_assert_cmpstr (result.out, ==, "");
+    g_assert_true (g_str_has_prefix (result.err, "tollgate: "));
+
+    /* Nothing changed. */
+    run_cli (&show, NULL, "budget");
+    g_assert_cmpint (show.status, ==, 0);
+    g_assert_nonnull (strstr (show.out, "No budget is set."));
+  }
+}
+
+static void
+test_usage_export_csv (void)
+{
+  g_autofree char *dir = tg_test_make_data_dir ();
+  g_autofree char *path = g_build_filename (dir, "usage.csv", NULL);
+  g_autofree char *bad_path = g_build_filename (dir, "no-such-folder", "usage.csv", NULL);
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(CliResult) exported = { 0 };
+  g_auto(CliResult) empty = { 0 };
+  g_auto(CliResult) with_json = { 0 };
+  g_auto(CliResult) unwritable = { 0 };
+
+  insert_usage_now ("openai", 1500000);
+  insert_usage_now ("odd,one", 42);
+
+  run_cli (&exported, NULL, "usage", "--export-csv", path);
+  g_assert_cmpint (exported.status, ==, 0);
+  g_assert_nonnull (strstr (exported.out, "Exported 2 requests to "));
+  g_assert_cmpstr (exported.err, ==, "");
+  g_assert_true (g_file_get_contents (path, &contents, NULL, &error));
+  g_assert_no_error (error);
+  lines = g_strsplit (contents, "\r\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 4);
+  g_assert_true (g_str_has_prefix (lines[0], "id,time_utc,provider,model,"));
+  g_assert_nonnull (strstr (lines[1], ",openai,m,chat,3,4,0,false,1.500000,5,6,ok,200,,app"));
+  g_assert_nonnull (strstr (lines[2], ",\"odd,one\",m,chat,3,4,0,false,0.000042,5,6,ok,200,,app"));
+  g_assert_cmpstr (lines[3], ==, "");
+
+  /* A range without usage: only the header. */
+  run_cli (&empty, NULL, "usage", "--export-csv", path, "--since", "2001-01-01", "--until", "2001-01-31");
+  g_assert_cmpint (empty.status, ==, 0);
+  g_assert_nonnull (strstr (empty.out, "Exported 0 requests"));
+
+  run_cli (&with_json, NULL, "usage", "--export-csv", path, "--json");
+  assert_usage_error (&with_json, "does not go with");
+
+  run_cli (&unwritable, NULL, "usage", "--export-csv", bad_path);
+  g_assert_cmpint (unwritable.status, ==, 1);
+  g_assert_cmpstr (unwritable.out, ==, "");
+  g_assert_nonnull (strstr (unwritable.err, bad_path));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -902,6 +1063,9 @@ main (int   argc,
   g_test_add_func ("/cli/prefs", test_prefs);
   g_test_add_func ("/cli/prefs/errors", test_prefs_errors);
   g_test_add_func ("/cli/health", test_health);
+  g_test_add_func ("/cli/budget", test_budget);
+  g_test_add_func ("/cli/budget/errors", test_budget_errors);
+  g_test_add_func ("/cli/usage/export-csv", test_usage_export_csv);
 
   return g_test_run ();
 }

@@ -9,6 +9,7 @@
 
 #include "tg-db.h"
 #include "tg-test-utils.h"
+#include "tg-usage-test-utils.h"
 
 GResource *tg_core_get_resource (void);
 
@@ -120,47 +121,6 @@ list_folder (const char *path)
   return g_strjoinv (",", (char **) names->pdata);
 }
 
-static gint64
-utc_ms (int y, int mo, int d, int h, int mi, int s, int ms)
-{
-  g_autoptr(GDateTime) dt = g_date_time_new_utc (y, mo, d, h, mi, s);
-
-  return g_date_time_to_unix (dt) * 1000 + ms;
-}
-
-static TgUsageRecord *
-make_usage (gint64      time_ms,
-            const char *provider_id,
-            const char *model_id,
-            const char *outcome,
-            gint64      input_tokens,
-            gint64      output_tokens,
-            gint64      cached_tokens,
-            gboolean    estimated,
-            gint64      cost_micros)
-{
-  TgUsageRecord *record = tg_usage_record_new ();
-
-  record->time_ms = time_ms;
-  record->provider_id = g_strdup (provider_id);
-  record->model_id = g_strdup (model_id);
-  record->request_kind = g_strdup ("chat");
-  record->outcome = g_strdup (outcome);
-  record->input_tokens = input_tokens;
-  record->output_tokens = output_tokens;
-  record->cached_tokens = cached_tokens;
-  record->tokens_estimated = estimated;
-  record->cost_micros = cost_micros;
-  record->latency_total_ms = 100;
-  if (g_str_equal (outcome, "ok"))
-    {
-      record->latency_first_token_ms = 20;
-      record->http_status = 200;
-    }
-
-  return record;
-}
-
 static void
 insert_usage (TgDb          *db,
               TgUsageRecord *record)
@@ -170,36 +130,6 @@ insert_usage (TgDb          *db,
   g_assert_true (tg_db_insert_usage (db, record, &error));
   g_assert_no_error (error);
   g_assert_cmpint (record->id, >, 0);
-}
-
-typedef struct {
-  const char *key;
-  gint64 bucket_start_ms;
-  gint64 requests, failures, estimated, input, output, cached, cost;
-} Expected;
-
-static void
-assert_aggregates (GPtrArray      *got,
-                   const Expected *expected,
-                   guint           n_expected)
-{
-  g_assert_nonnull (got);
-  g_assert_cmpuint (got->len, ==, n_expected);
-
-  for (guint i = 0; i < n_expected; i++)
-    {
-      const TgUsageAggregate *agg = g_ptr_array_index (got, i);
-
-      g_assert_cmpstr (agg->key, ==, expected[i].key);
-      g_assert_cmpint (agg->bucket_start_ms, ==, expected[i].bucket_start_ms);
-      g_assert_cmpint (agg->requests, ==, expected[i].requests);
-      g_assert_cmpint (agg->failures, ==, expected[i].failures);
-      g_assert_cmpint (agg->estimated, ==, expected[i].estimated);
-      g_assert_cmpint (agg->input_tokens, ==, expected[i].input);
-      g_assert_cmpint (agg->output_tokens, ==, expected[i].output);
-      g_assert_cmpint (agg->cached_tokens, ==, expected[i].cached);
-      g_assert_cmpint (agg->cost_micros, ==, expected[i].cost);
-    }
 }
 
 static GPtrArray *
@@ -286,7 +216,7 @@ static void
 test_open_foreign_keys (void)
 {
   g_autoptr(TgDb) db = open_fresh_db ();
-  g_autoptr(TgUsageRecord) record = make_usage (1000, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 1);
+  g_autoptr(TgUsageRecord) record = tg_test_make_usage (1000, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 1);
   g_autoptr(GError) error = NULL;
 
   /* foreign_keys=ON: a fallback_of that names no attempt is refused. */
@@ -355,7 +285,7 @@ test_migrations_up_down_up (void)
 
   /* Statements cached before the round trip work against the new schema. */
   {
-    g_autoptr(TgUsageRecord) record = make_usage (1000, "openai", "gpt-5", "ok", 1, 2, 0, FALSE, 3);
+    g_autoptr(TgUsageRecord) record = tg_test_make_usage (1000, "openai", "gpt-5", "ok", 1, 2, 0, FALSE, 3);
     g_autoptr(GPtrArray) list = NULL;
 
     insert_usage (db, record);
@@ -800,7 +730,7 @@ test_usage_outcomes (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (valid); i++)
     {
-      g_autoptr(TgUsageRecord) record = make_usage (1000 + i, "openai", "gpt-5", valid[i], 1, 1, 0, FALSE, 1);
+      g_autoptr(TgUsageRecord) record = tg_test_make_usage (1000 + i, "openai", "gpt-5", valid[i], 1, 1, 0, FALSE, 1);
 
       g_assert_true (tg_db_outcome_is_valid (valid[i]));
       /* The schema's CHECK accepts exactly the same list. */
@@ -810,7 +740,7 @@ test_usage_outcomes (void)
   g_assert_false (tg_db_outcome_is_valid (NULL));
   for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
     {
-      g_autoptr(TgUsageRecord) record = make_usage (1000, "openai", "gpt-5", invalid[i], 1, 1, 0, FALSE, 1);
+      g_autoptr(TgUsageRecord) record = tg_test_make_usage (1000, "openai", "gpt-5", invalid[i], 1, 1, 0, FALSE, 1);
       g_autoptr(GError) error = NULL;
 
       g_assert_false (tg_db_outcome_is_valid (invalid[i]));
@@ -825,10 +755,10 @@ test_usage_insert_list (void)
   g_autoptr(TgDb) db = open_fresh_db ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) list = NULL;
-  g_autoptr(TgUsageRecord) first = make_usage (1000, "openai", "gpt-5", "ok", 100, 50, 10, FALSE, 1234);
-  g_autoptr(TgUsageRecord) failed = make_usage (2000, "openai", "gpt-5", "timeout", 100, 0, 0, TRUE, 0);
-  g_autoptr(TgUsageRecord) fallback = make_usage (2000, "anthropic", "claude-haiku-4-5", "ok", 90, 40, 0, FALSE, 777);
-  g_autoptr(TgUsageRecord) late = make_usage (3000, "gemini", "gemini-2.5-flash", "ok", 1, 1, 0, FALSE, 1);
+  g_autoptr(TgUsageRecord) first = tg_test_make_usage (1000, "openai", "gpt-5", "ok", 100, 50, 10, FALSE, 1234);
+  g_autoptr(TgUsageRecord) failed = tg_test_make_usage (2000, "openai", "gpt-5", "timeout", 100, 0, 0, TRUE, 0);
+  g_autoptr(TgUsageRecord) fallback = tg_test_make_usage (2000, "anthropic", "claude-haiku-4-5", "ok", 90, 40, 0, FALSE, 777);
+  g_autoptr(TgUsageRecord) late = tg_test_make_usage (3000, "gemini", "gemini-2.5-flash", "ok", 1, 1, 0, FALSE, 1);
   g_autoptr(TgUsageRecord) copy = NULL;
   const TgUsageRecord *got;
   sqlite3 *raw;
@@ -913,7 +843,7 @@ test_usage_invalid (void)
 {
   g_autoptr(TgDb) db = open_fresh_db ();
   g_autoptr(GError) error = NULL;
-  g_autoptr(TgUsageRecord) record = make_usage (1000, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 1);
+  g_autoptr(TgUsageRecord) record = tg_test_make_usage (1000, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 1);
 
   record->input_tokens = -5;
   g_assert_false (tg_db_insert_usage (db, record, &error));
@@ -968,17 +898,17 @@ insert_fixed_usage (TgDb *db)
     gboolean estimated;
     gint64 cost;
   } rows[] = {
-    { utc_ms (2026, 1, 10, 0, 5, 0, 0), "openai", "gpt-5", "ok", 100, 10, 0, FALSE, 1000 },
-    { utc_ms (2026, 1, 10, 0, 20, 0, 0), "openai", "gpt-5-mini", "rate-limited", 0, 0, 0, FALSE, 0 },
-    { utc_ms (2026, 1, 10, 1, 0, 0, 0), "anthropic", "claude", "ok", 200, 20, 50, TRUE, 3000 },
-    { utc_ms (2026, 1, 10, 23, 59, 59, 999), "openai", "gpt-5", "ok", 300, 30, 0, FALSE, 5000 },
-    { utc_ms (2026, 1, 11, 0, 0, 0, 0), "gemini", "flash", "server", 10, 0, 0, TRUE, 7 },
-    { utc_ms (2026, 1, 12, 12, 34, 56, 789), "anthropic", "claude", "ok", 400, 40, 100, FALSE, 11000 },
+    { tg_test_utc_ms (2026, 1, 10, 0, 5, 0, 0), "openai", "gpt-5", "ok", 100, 10, 0, FALSE, 1000 },
+    { tg_test_utc_ms (2026, 1, 10, 0, 20, 0, 0), "openai", "gpt-5-mini", "rate-limited", 0, 0, 0, FALSE, 0 },
+    { tg_test_utc_ms (2026, 1, 10, 1, 0, 0, 0), "anthropic", "claude", "ok", 200, 20, 50, TRUE, 3000 },
+    { tg_test_utc_ms (2026, 1, 10, 23, 59, 59, 999), "openai", "gpt-5", "ok", 300, 30, 0, FALSE, 5000 },
+    { tg_test_utc_ms (2026, 1, 11, 0, 0, 0, 0), "gemini", "flash", "server", 10, 0, 0, TRUE, 7 },
+    { tg_test_utc_ms (2026, 1, 12, 12, 34, 56, 789), "anthropic", "claude", "ok", 400, 40, 100, FALSE, 11000 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
-      g_autoptr(TgUsageRecord) record = make_usage (rows[i].time_ms, rows[i].provider, rows[i].model,
+      g_autoptr(TgUsageRecord) record = tg_test_make_usage (rows[i].time_ms, rows[i].provider, rows[i].model,
                                                     rows[i].outcome, rows[i].input, rows[i].output,
                                                     rows[i].cached, rows[i].estimated, rows[i].cost);
       insert_usage (db, record);
@@ -990,40 +920,40 @@ test_usage_aggregate (void)
 {
   g_autoptr(TgDb) db = open_fresh_db ();
   g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
-  gint64 from = utc_ms (2026, 1, 10, 0, 0, 0, 0);
-  gint64 to = utc_ms (2026, 1, 13, 0, 0, 0, 0);
+  gint64 from = tg_test_utc_ms (2026, 1, 10, 0, 0, 0, 0);
+  gint64 to = tg_test_utc_ms (2026, 1, 13, 0, 0, 0, 0);
 
   insert_fixed_usage (db);
 
   {
-    const Expected expected[] = {
+    const TgTestExpected expected[] = {
       { NULL, 0, 6, 2, 2, 1010, 100, 150, 20007 },
     };
     g_autoptr(GPtrArray) got = aggregate (db, from, to, TG_USAGE_GROUP_NONE, utc);
     g_autoptr(GPtrArray) got_local = NULL;
     g_autoptr(GError) error = NULL;
 
-    assert_aggregates (got, expected, G_N_ELEMENTS (expected));
+    tg_test_assert_aggregates (got, expected, G_N_ELEMENTS (expected));
 
     /* The variant without a zone gives the same for groups without time. */
     got_local = tg_db_aggregate_usage (db, from, to, TG_USAGE_GROUP_NONE, &error);
     g_assert_no_error (error);
-    assert_aggregates (got_local, expected, G_N_ELEMENTS (expected));
+    tg_test_assert_aggregates (got_local, expected, G_N_ELEMENTS (expected));
   }
 
   {
-    const Expected expected[] = {
+    const TgTestExpected expected[] = {
       { "anthropic", 0, 2, 0, 1, 600, 60, 150, 14000 },
       { "gemini", 0, 1, 1, 1, 10, 0, 0, 7 },
       { "openai", 0, 3, 1, 0, 400, 40, 0, 6000 },
     };
     g_autoptr(GPtrArray) got = aggregate (db, from, to, TG_USAGE_GROUP_PROVIDER, utc);
 
-    assert_aggregates (got, expected, G_N_ELEMENTS (expected));
+    tg_test_assert_aggregates (got, expected, G_N_ELEMENTS (expected));
   }
 
   {
-    const Expected expected[] = {
+    const TgTestExpected expected[] = {
       { "anthropic/claude", 0, 2, 0, 1, 600, 60, 150, 14000 },
       { "gemini/flash", 0, 1, 1, 1, 10, 0, 0, 7 },
       { "openai/gpt-5", 0, 2, 0, 0, 400, 40, 0, 6000 },
@@ -1031,79 +961,79 @@ test_usage_aggregate (void)
     };
     g_autoptr(GPtrArray) got = aggregate (db, from, to, TG_USAGE_GROUP_MODEL, utc);
 
-    assert_aggregates (got, expected, G_N_ELEMENTS (expected));
+    tg_test_assert_aggregates (got, expected, G_N_ELEMENTS (expected));
   }
 
   {
-    const Expected expected[] = {
-      { NULL, utc_ms (2026, 1, 10, 0, 0, 0, 0), 2, 1, 0, 100, 10, 0, 1000 },
-      { NULL, utc_ms (2026, 1, 10, 1, 0, 0, 0), 1, 0, 1, 200, 20, 50, 3000 },
-      { NULL, utc_ms (2026, 1, 10, 23, 0, 0, 0), 1, 0, 0, 300, 30, 0, 5000 },
-      { NULL, utc_ms (2026, 1, 11, 0, 0, 0, 0), 1, 1, 1, 10, 0, 0, 7 },
-      { NULL, utc_ms (2026, 1, 12, 12, 0, 0, 0), 1, 0, 0, 400, 40, 100, 11000 },
+    const TgTestExpected expected[] = {
+      { NULL, tg_test_utc_ms (2026, 1, 10, 0, 0, 0, 0), 2, 1, 0, 100, 10, 0, 1000 },
+      { NULL, tg_test_utc_ms (2026, 1, 10, 1, 0, 0, 0), 1, 0, 1, 200, 20, 50, 3000 },
+      { NULL, tg_test_utc_ms (2026, 1, 10, 23, 0, 0, 0), 1, 0, 0, 300, 30, 0, 5000 },
+      { NULL, tg_test_utc_ms (2026, 1, 11, 0, 0, 0, 0), 1, 1, 1, 10, 0, 0, 7 },
+      { NULL, tg_test_utc_ms (2026, 1, 12, 12, 0, 0, 0), 1, 0, 0, 400, 40, 100, 11000 },
     };
     g_autoptr(GPtrArray) got = aggregate (db, from, to, TG_USAGE_GROUP_HOUR, utc);
 
-    assert_aggregates (got, expected, G_N_ELEMENTS (expected));
+    tg_test_assert_aggregates (got, expected, G_N_ELEMENTS (expected));
   }
 
   {
-    const Expected expected[] = {
-      { NULL, utc_ms (2026, 1, 10, 0, 0, 0, 0), 4, 1, 1, 600, 60, 50, 9000 },
-      { NULL, utc_ms (2026, 1, 11, 0, 0, 0, 0), 1, 1, 1, 10, 0, 0, 7 },
-      { NULL, utc_ms (2026, 1, 12, 0, 0, 0, 0), 1, 0, 0, 400, 40, 100, 11000 },
+    const TgTestExpected expected[] = {
+      { NULL, tg_test_utc_ms (2026, 1, 10, 0, 0, 0, 0), 4, 1, 1, 600, 60, 50, 9000 },
+      { NULL, tg_test_utc_ms (2026, 1, 11, 0, 0, 0, 0), 1, 1, 1, 10, 0, 0, 7 },
+      { NULL, tg_test_utc_ms (2026, 1, 12, 0, 0, 0, 0), 1, 0, 0, 400, 40, 100, 11000 },
     };
     g_autoptr(GPtrArray) got = aggregate (db, from, to, TG_USAGE_GROUP_DAY, utc);
 
-    assert_aggregates (got, expected, G_N_ELEMENTS (expected));
+    tg_test_assert_aggregates (got, expected, G_N_ELEMENTS (expected));
   }
 
   /* Ranges that cut through buckets and days: from is inclusive, to exclusive. */
   {
-    const Expected expected[] = {
+    const TgTestExpected expected[] = {
       { NULL, 0, 5, 2, 2, 610, 60, 50, 9007 },
     };
-    g_autoptr(GPtrArray) got = aggregate (db, utc_ms (2026, 1, 10, 0, 5, 0, 0),
-                                          utc_ms (2026, 1, 12, 12, 34, 56, 789),
+    g_autoptr(GPtrArray) got = aggregate (db, tg_test_utc_ms (2026, 1, 10, 0, 5, 0, 0),
+                                          tg_test_utc_ms (2026, 1, 12, 12, 34, 56, 789),
                                           TG_USAGE_GROUP_NONE, utc);
 
-    assert_aggregates (got, expected, G_N_ELEMENTS (expected));
+    tg_test_assert_aggregates (got, expected, G_N_ELEMENTS (expected));
   }
 
   {
-    const Expected expected[] = {
+    const TgTestExpected expected[] = {
       { "anthropic", 0, 1, 0, 1, 200, 20, 50, 3000 },
       { "openai", 0, 2, 1, 0, 300, 30, 0, 5000 },
     };
-    g_autoptr(GPtrArray) got = aggregate (db, utc_ms (2026, 1, 10, 0, 10, 0, 0),
-                                          utc_ms (2026, 1, 11, 0, 0, 0, 0),
+    g_autoptr(GPtrArray) got = aggregate (db, tg_test_utc_ms (2026, 1, 10, 0, 10, 0, 0),
+                                          tg_test_utc_ms (2026, 1, 11, 0, 0, 0, 0),
                                           TG_USAGE_GROUP_PROVIDER, utc);
 
-    assert_aggregates (got, expected, G_N_ELEMENTS (expected));
+    tg_test_assert_aggregates (got, expected, G_N_ELEMENTS (expected));
   }
 
   /* Inside a single 15-minute bucket. */
   {
-    const Expected expected[] = {
+    const TgTestExpected expected[] = {
       { "openai/gpt-5-mini", 0, 1, 1, 0, 0, 0, 0, 0 },
     };
-    g_autoptr(GPtrArray) got = aggregate (db, utc_ms (2026, 1, 10, 0, 16, 0, 0),
-                                          utc_ms (2026, 1, 10, 0, 21, 0, 0),
+    g_autoptr(GPtrArray) got = aggregate (db, tg_test_utc_ms (2026, 1, 10, 0, 16, 0, 0),
+                                          tg_test_utc_ms (2026, 1, 10, 0, 21, 0, 0),
                                           TG_USAGE_GROUP_MODEL, utc);
 
-    assert_aggregates (got, expected, G_N_ELEMENTS (expected));
+    tg_test_assert_aggregates (got, expected, G_N_ELEMENTS (expected));
   }
 
   /* Empty ranges: totals are one row of zeros, groups have no rows. */
   {
-    const Expected zeros[] = { { NULL, 0, 0, 0, 0, 0, 0, 0, 0 } };
+    const TgTestExpected zeros[] = { { NULL, 0, 0, 0, 0, 0, 0, 0, 0 } };
     g_autoptr(GPtrArray) none = aggregate (db, to, to + DAY_MS_FOR_TEST, TG_USAGE_GROUP_NONE, utc);
     g_autoptr(GPtrArray) reversed = aggregate (db, to, from, TG_USAGE_GROUP_NONE, utc);
     g_autoptr(GPtrArray) days = aggregate (db, to, to + DAY_MS_FOR_TEST, TG_USAGE_GROUP_DAY, utc);
     g_autoptr(GPtrArray) providers = aggregate (db, to, to + DAY_MS_FOR_TEST, TG_USAGE_GROUP_PROVIDER, utc);
 
-    assert_aggregates (none, zeros, 1);
-    assert_aggregates (reversed, zeros, 1);
+    tg_test_assert_aggregates (none, zeros, 1);
+    tg_test_assert_aggregates (reversed, zeros, 1);
     g_assert_cmpuint (days->len, ==, 0);
     g_assert_cmpuint (providers->len, ==, 0);
   }
@@ -1121,7 +1051,7 @@ insert_timed (TgDb            *db,
 {
   for (guint i = 0; i < n_rows; i++)
     {
-      g_autoptr(TgUsageRecord) record = make_usage (rows[i].time_ms, "openai", "gpt-5", "ok",
+      g_autoptr(TgUsageRecord) record = tg_test_make_usage (rows[i].time_ms, "openai", "gpt-5", "ok",
                                                     1, 1, 0, FALSE, rows[i].cost);
       insert_usage (db, record);
     }
@@ -1150,20 +1080,20 @@ static void
 check_berlin_dst (TgDb      *db,
                   GTimeZone *tz)
 {
-  gint64 from = utc_ms (2026, 3, 1, 0, 0, 0, 0);
-  gint64 to = utc_ms (2026, 11, 1, 0, 0, 0, 0);
+  gint64 from = tg_test_utc_ms (2026, 3, 1, 0, 0, 0, 0);
+  gint64 to = tg_test_utc_ms (2026, 11, 1, 0, 0, 0, 0);
   g_autoptr(GPtrArray) days = NULL;
   g_autoptr(GPtrArray) hours = NULL;
   g_autoptr(GError) error = NULL;
 
   {
     const gint64 starts[] = {
-      utc_ms (2026, 3, 27, 23, 0, 0, 0),   /* 28 March, CET */
-      utc_ms (2026, 3, 28, 23, 0, 0, 0),   /* 29 March: 23 hours */
-      utc_ms (2026, 3, 29, 22, 0, 0, 0),   /* 30 March, CEST */
-      utc_ms (2026, 10, 23, 22, 0, 0, 0),  /* 24 October, CEST */
-      utc_ms (2026, 10, 24, 22, 0, 0, 0),  /* 25 October: 25 hours */
-      utc_ms (2026, 10, 25, 23, 0, 0, 0),  /* 26 October, CET */
+      tg_test_utc_ms (2026, 3, 27, 23, 0, 0, 0),   /* 28 March, CET */
+      tg_test_utc_ms (2026, 3, 28, 23, 0, 0, 0),   /* 29 March: 23 hours */
+      tg_test_utc_ms (2026, 3, 29, 22, 0, 0, 0),   /* 30 March, CEST */
+      tg_test_utc_ms (2026, 10, 23, 22, 0, 0, 0),  /* 24 October, CEST */
+      tg_test_utc_ms (2026, 10, 24, 22, 0, 0, 0),  /* 25 October: 25 hours */
+      tg_test_utc_ms (2026, 10, 25, 23, 0, 0, 0),  /* 26 October, CET */
     };
     const gint64 costs[] = { 1, 2 + 4 + 8 + 16, 32, 64, 128 + 256 + 512 + 1024, 2048 };
 
@@ -1175,18 +1105,18 @@ check_berlin_dst (TgDb      *db,
 
   {
     const gint64 starts[] = {
-      utc_ms (2026, 3, 28, 22, 0, 0, 0),   /* 23:00 CET */
-      utc_ms (2026, 3, 28, 23, 0, 0, 0),   /* 00:00 CET */
-      utc_ms (2026, 3, 29, 0, 0, 0, 0),    /* 01:00 CET; 02:00 does not exist */
-      utc_ms (2026, 3, 29, 1, 0, 0, 0),    /* 03:00 CEST */
-      utc_ms (2026, 3, 29, 21, 0, 0, 0),   /* 23:00 CEST */
-      utc_ms (2026, 3, 29, 22, 0, 0, 0),   /* 00:00 CEST */
-      utc_ms (2026, 10, 24, 21, 0, 0, 0),  /* 23:00 CEST */
-      utc_ms (2026, 10, 24, 22, 0, 0, 0),  /* 00:00 CEST */
-      utc_ms (2026, 10, 25, 0, 0, 0, 0),   /* 02:00 CEST */
-      utc_ms (2026, 10, 25, 1, 0, 0, 0),   /* 02:00 CET, the same hour again */
-      utc_ms (2026, 10, 25, 22, 0, 0, 0),  /* 23:00 CET */
-      utc_ms (2026, 10, 25, 23, 0, 0, 0),  /* 00:00 CET */
+      tg_test_utc_ms (2026, 3, 28, 22, 0, 0, 0),   /* 23:00 CET */
+      tg_test_utc_ms (2026, 3, 28, 23, 0, 0, 0),   /* 00:00 CET */
+      tg_test_utc_ms (2026, 3, 29, 0, 0, 0, 0),    /* 01:00 CET; 02:00 does not exist */
+      tg_test_utc_ms (2026, 3, 29, 1, 0, 0, 0),    /* 03:00 CEST */
+      tg_test_utc_ms (2026, 3, 29, 21, 0, 0, 0),   /* 23:00 CEST */
+      tg_test_utc_ms (2026, 3, 29, 22, 0, 0, 0),   /* 00:00 CEST */
+      tg_test_utc_ms (2026, 10, 24, 21, 0, 0, 0),  /* 23:00 CEST */
+      tg_test_utc_ms (2026, 10, 24, 22, 0, 0, 0),  /* 00:00 CEST */
+      tg_test_utc_ms (2026, 10, 25, 0, 0, 0, 0),   /* 02:00 CEST */
+      tg_test_utc_ms (2026, 10, 25, 1, 0, 0, 0),   /* 02:00 CET, the same hour again */
+      tg_test_utc_ms (2026, 10, 25, 22, 0, 0, 0),  /* 23:00 CET */
+      tg_test_utc_ms (2026, 10, 25, 23, 0, 0, 0),  /* 00:00 CET */
     };
     const gint64 costs[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048 };
 
@@ -1204,18 +1134,18 @@ test_usage_aggregate_dst (void)
   g_autoptr(GTimeZone) berlin = g_time_zone_new_identifier ("Europe/Berlin");
   g_autofree char *saved_tz = g_strdup (g_getenv ("TZ"));
   const TimedCost rows[] = {
-    { utc_ms (2026, 3, 28, 22, 30, 0, 0), 1 },      /* 23:30 CET, 28 March */
-    { utc_ms (2026, 3, 28, 23, 10, 0, 0), 2 },      /* 00:10 CET, 29 March */
-    { utc_ms (2026, 3, 29, 0, 59, 59, 999), 4 },    /* 01:59:59 CET */
-    { utc_ms (2026, 3, 29, 1, 0, 0, 0), 8 },        /* 03:00 CEST */
-    { utc_ms (2026, 3, 29, 21, 59, 0, 0), 16 },     /* 23:59 CEST, 29 March */
-    { utc_ms (2026, 3, 29, 22, 0, 0, 0), 32 },      /* 00:00 CEST, 30 March */
-    { utc_ms (2026, 10, 24, 21, 59, 0, 0), 64 },    /* 23:59 CEST, 24 October */
-    { utc_ms (2026, 10, 24, 22, 0, 0, 0), 128 },    /* 00:00 CEST, 25 October */
-    { utc_ms (2026, 10, 25, 0, 30, 0, 0), 256 },    /* 02:30 CEST */
-    { utc_ms (2026, 10, 25, 1, 30, 0, 0), 512 },    /* 02:30 CET */
-    { utc_ms (2026, 10, 25, 22, 59, 0, 0), 1024 },  /* 23:59 CET, 25 October */
-    { utc_ms (2026, 10, 25, 23, 0, 0, 0), 2048 },   /* 00:00 CET, 26 October */
+    { tg_test_utc_ms (2026, 3, 28, 22, 30, 0, 0), 1 },      /* 23:30 CET, 28 March */
+    { tg_test_utc_ms (2026, 3, 28, 23, 10, 0, 0), 2 },      /* 00:10 CET, 29 March */
+    { tg_test_utc_ms (2026, 3, 29, 0, 59, 59, 999), 4 },    /* 01:59:59 CET */
+    { tg_test_utc_ms (2026, 3, 29, 1, 0, 0, 0), 8 },        /* 03:00 CEST */
+    { tg_test_utc_ms (2026, 3, 29, 21, 59, 0, 0), 16 },     /* 23:59 CEST, 29 March */
+    { tg_test_utc_ms (2026, 3, 29, 22, 0, 0, 0), 32 },      /* 00:00 CEST, 30 March */
+    { tg_test_utc_ms (2026, 10, 24, 21, 59, 0, 0), 64 },    /* 23:59 CEST, 24 October */
+    { tg_test_utc_ms (2026, 10, 24, 22, 0, 0, 0), 128 },    /* 00:00 CEST, 25 October */
+    { tg_test_utc_ms (2026, 10, 25, 0, 30, 0, 0), 256 },    /* 02:30 CEST */
+    { tg_test_utc_ms (2026, 10, 25, 1, 30, 0, 0), 512 },    /* 02:30 CET */
+    { tg_test_utc_ms (2026, 10, 25, 22, 59, 0, 0), 1024 },  /* 23:59 CET, 25 October */
+    { tg_test_utc_ms (2026, 10, 25, 23, 0, 0, 0), 2048 },   /* 00:00 CET, 26 October */
   };
 
   g_assert_nonnull (berlin);
@@ -1243,13 +1173,13 @@ test_usage_aggregate_half_hour_zone (void)
   g_autoptr(TgDb) db = open_fresh_db ();
   g_autoptr(GTimeZone) kolkata = g_time_zone_new_identifier ("Asia/Kolkata");  /* UTC+05:30 */
   const TimedCost rows[] = {
-    { utc_ms (2026, 5, 1, 18, 15, 0, 0), 1 },   /* 23:45 IST, 1 May */
-    { utc_ms (2026, 5, 1, 18, 30, 0, 0), 2 },   /* 00:00 IST, 2 May */
-    { utc_ms (2026, 5, 1, 19, 29, 0, 0), 4 },   /* 00:59 IST */
+    { tg_test_utc_ms (2026, 5, 1, 18, 15, 0, 0), 1 },   /* 23:45 IST, 1 May */
+    { tg_test_utc_ms (2026, 5, 1, 18, 30, 0, 0), 2 },   /* 00:00 IST, 2 May */
+    { tg_test_utc_ms (2026, 5, 1, 19, 29, 0, 0), 4 },   /* 00:59 IST */
   };
-  const gint64 hour_starts[] = { utc_ms (2026, 5, 1, 17, 30, 0, 0), utc_ms (2026, 5, 1, 18, 30, 0, 0) };
+  const gint64 hour_starts[] = { tg_test_utc_ms (2026, 5, 1, 17, 30, 0, 0), tg_test_utc_ms (2026, 5, 1, 18, 30, 0, 0) };
   const gint64 hour_costs[] = { 1, 6 };
-  const gint64 day_starts[] = { utc_ms (2026, 4, 30, 18, 30, 0, 0), utc_ms (2026, 5, 1, 18, 30, 0, 0) };
+  const gint64 day_starts[] = { tg_test_utc_ms (2026, 4, 30, 18, 30, 0, 0), tg_test_utc_ms (2026, 5, 1, 18, 30, 0, 0) };
   const gint64 day_costs[] = { 1, 6 };
   g_autoptr(GPtrArray) hours = NULL;
   g_autoptr(GPtrArray) days = NULL;
@@ -1343,7 +1273,7 @@ test_usage_rollup_consistency (void)
   g_autoptr(GError) error = NULL;
   const char * const providers[] = { "openai", "anthropic", "gemini", "ollama" };
   const char * const models[] = { "a", "b", "c" };
-  gint64 start = utc_ms (2026, 2, 1, 0, 0, 0, 0);
+  gint64 start = tg_test_utc_ms (2026, 2, 1, 0, 0, 0, 0);
   gint64 span = 6 * G_GINT64_CONSTANT (86400000);
   sqlite3 *raw;
 
@@ -1351,7 +1281,7 @@ test_usage_rollup_consistency (void)
   for (guint i = 0; i < 3000; i++)
     {
       g_autoptr(TgUsageRecord) record =
-        make_usage (start + g_rand_int_range (rand, 0, (gint32) (span / 1000)) * G_GINT64_CONSTANT (1000)
+        tg_test_make_usage (start + g_rand_int_range (rand, 0, (gint32) (span / 1000)) * G_GINT64_CONSTANT (1000)
                           + g_rand_int_range (rand, 0, 1000),
                     providers[g_rand_int_range (rand, 0, G_N_ELEMENTS (providers))],
                     models[g_rand_int_range (rand, 0, G_N_ELEMENTS (models))],
@@ -1414,7 +1344,7 @@ test_usage_rollup_local_days (void)
   g_autoptr(GHashTable) want = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_autoptr(GPtrArray) got = NULL;
   g_autoptr(GError) error = NULL;
-  gint64 start = utc_ms (2026, 2, 25, 0, 0, 0, 0);  /* New York changes on 8 March */
+  gint64 start = tg_test_utc_ms (2026, 2, 25, 0, 0, 0, 0);  /* New York changes on 8 March */
   gint64 span = 20 * G_GINT64_CONSTANT (86400000);
 
   g_assert_true (tg_db_begin (db, &error));
@@ -1422,7 +1352,7 @@ test_usage_rollup_local_days (void)
     {
       gint64 time_ms = start + (gint64) (g_rand_double (rand) * span);
       gint64 cost = g_rand_int_range (rand, 1, 1000);
-      g_autoptr(TgUsageRecord) record = make_usage (time_ms, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, cost);
+      g_autoptr(TgUsageRecord) record = tg_test_make_usage (time_ms, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, cost);
       g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (time_ms / 1000);
       g_autoptr(GDateTime) local = g_date_time_to_timezone (utc, tz);
       g_autoptr(GDateTime) midnight = g_date_time_new (tz, g_date_time_get_year (local),
@@ -1615,8 +1545,8 @@ test_transactions (void)
   g_autoptr(TgDb) db = open_fresh_db ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) list = NULL;
-  g_autoptr(TgUsageRecord) a = make_usage (1000, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 5);
-  g_autoptr(TgUsageRecord) b = make_usage (2000, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 7);
+  g_autoptr(TgUsageRecord) a = tg_test_make_usage (1000, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 5);
+  g_autoptr(TgUsageRecord) b = tg_test_make_usage (2000, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 7);
 
   g_assert_true (tg_db_begin (db, &error));
   g_assert_no_error (error);
@@ -1724,7 +1654,7 @@ test_error_locked (void)
 {
   g_autoptr(TgDb) db = open_fresh_db ();
   g_autoptr(GError) error = NULL;
-  g_autoptr(TgUsageRecord) record = make_usage (1000, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 1);
+  g_autoptr(TgUsageRecord) record = tg_test_make_usage (1000, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 1);
   g_autoptr(TgPreferences) prefs = tg_preferences_new ();
   g_autoptr(GPtrArray) list = NULL;
   sqlite3 *raw = raw_open (tg_db_get_path (db));
@@ -1778,7 +1708,7 @@ check_too_new (const char *journal_mode)
   {
     g_autoptr(GError) error = NULL;
     g_autoptr(TgDb) db = tg_db_open (path, TG_DB_OPEN_DEFAULT, &error);
-    g_autoptr(TgUsageRecord) record = make_usage (1000, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 1);
+    g_autoptr(TgUsageRecord) record = tg_test_make_usage (1000, "openai", "gpt-5", "ok", 1, 1, 0, FALSE, 1);
 
     g_assert_no_error (error);
     insert_usage (db, record);

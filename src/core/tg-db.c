@@ -74,6 +74,10 @@ typedef enum {
   STMT_ALERT_INSERT,
   STMT_ALERT_LIST_ALL,
   STMT_ALERT_LIST_PERIOD,
+  STMT_USAGE_PROVIDER_BUCKETS,
+  STMT_USAGE_LATENCY_ALL,
+  STMT_USAGE_LATENCY_PROVIDER,
+  STMT_USAGE_FOREACH,
   N_STMTS
 } Stmt;
 
@@ -246,6 +250,24 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_ALERT_LIST_PERIOD] =
     "SELECT " ALERT_COLUMNS " FROM budget_alerts WHERE profile = ?1 AND period_start_ms = ?2 "
     "ORDER BY time_ms, percent",
+
+  /* Raw rows: the 15-minute roll-up has no provider column (docs/schema.md). */
+  [STMT_USAGE_PROVIDER_BUCKETS] =
+    "SELECT provider_id, time_ms / 900000 AS bucket, " SUMS " FROM "
+    "(SELECT provider_id, time_ms, " ROW_SUMS " FROM ai_usage_analytics "
+    "  WHERE time_ms >= ?1 AND time_ms < ?2) "
+    "GROUP BY provider_id, bucket ORDER BY provider_id, bucket",
+  [STMT_USAGE_LATENCY_ALL] =
+    "SELECT latency_total_ms FROM ai_usage_analytics "
+    "WHERE time_ms >= ?1 AND time_ms < ?2 AND outcome = 'ok' ORDER BY latency_total_ms",
+  [STMT_USAGE_LATENCY_PROVIDER] =
+    "SELECT latency_total_ms FROM ai_usage_analytics "
+    "WHERE time_ms >= ?1 AND time_ms < ?2 AND outcome = 'ok' AND provider_id = ?3 "
+    "ORDER BY latency_total_ms",
+  /* Walks ai_usage_analytics_time forwards: no sort, however many rows. */
+  [STMT_USAGE_FOREACH] =
+    "SELECT " USAGE_COLUMNS " FROM ai_usage_analytics WHERE time_ms >= ?1 AND time_ms < ?2 "
+    "ORDER BY time_ms, id",
 };
 
 struct _TgDb
@@ -2640,4 +2662,134 @@ tg_db_list_budget_alerts (TgDb        *self,
     }
 
   return g_steal_pointer (&list);
+}
+
+/* Usage queries for the services */
+
+GPtrArray *
+tg_db_aggregate_usage_provider_15min (TgDb     *self,
+                                      gint64    from_ms,
+                                      gint64    to_ms,
+                                      GError  **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  int rc;
+
+  g_return_val_if_fail (TG_IS_DB (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!(stmt = tg_db_stmt (self, STMT_USAGE_PROVIDER_BUCKETS, error)))
+    return NULL;
+
+  sqlite3_bind_int64 (stmt, 1, from_ms);
+  sqlite3_bind_int64 (stmt, 2, to_ms);
+
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_usage_aggregate_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      TgUsageAggregate *agg = tg_usage_aggregate_new ();
+
+      agg->key = column_dup (stmt, 0);
+      agg->bucket_start_ms = sqlite3_column_int64 (stmt, 1) * BUCKET_MS;
+      add_sums (agg, stmt, 2);
+      g_ptr_array_add (list, agg);
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      tg_db_set_error (self, rc, error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&list);
+}
+
+GArray *
+tg_db_list_ok_latencies (TgDb        *self,
+                         gint64       from_ms,
+                         gint64       to_ms,
+                         const char  *provider_id,
+                         GError     **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
+  g_autoptr(GArray) list = NULL;
+  int rc;
+
+  g_return_val_if_fail (TG_IS_DB (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  stmt = tg_db_stmt (self, provider_id != NULL ? STMT_USAGE_LATENCY_PROVIDER : STMT_USAGE_LATENCY_ALL, error);
+  if (stmt == NULL)
+    return NULL;
+
+  sqlite3_bind_int64 (stmt, 1, from_ms);
+  sqlite3_bind_int64 (stmt, 2, to_ms);
+  if (provider_id != NULL)
+    bind_text (stmt, 3, provider_id);
+
+  list = g_array_new (FALSE, FALSE, sizeof (gint64));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 latency = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (list, latency);
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      tg_db_set_error (self, rc, error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&list);
+}
+
+gboolean
+tg_db_foreach_usage (TgDb           *self,
+                     gint64          from_ms,
+                     gint64          to_ms,
+                     TgDbUsageFunc   func,
+                     gpointer        user_data,
+                     GError        **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (TG_IS_DB (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!(stmt = tg_db_stmt (self, STMT_USAGE_FOREACH, error)))
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, from_ms);
+  sqlite3_bind_int64 (stmt, 2, to_ms);
+
+  /* One row in memory at a time, so a million rows cost no more than one. */
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(TgUsageRecord) record = read_usage (stmt);
+
+      if (!func (record, user_data, error))
+        return FALSE;
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      tg_db_set_error (self, rc, error);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gint64
+tg_db_local_bucket_start (GTimeZone    *tz,
+                          gint64        utc_ms,
+                          TgUsageGroup  group)
+{
+  g_return_val_if_fail (tz != NULL, utc_ms);
+  g_return_val_if_fail (group == TG_USAGE_GROUP_HOUR || group == TG_USAGE_GROUP_DAY, utc_ms);
+
+  return local_bucket_start (tz, utc_ms, group);
 }

@@ -318,6 +318,26 @@ gboolean       tg_db_insert_budget_alert    (TgDb *self, const TgBudgetAlert *al
  * (-1: every period), oldest first. */
 GPtrArray     *tg_db_list_budget_alerts     (TgDb *self, const char *profile, gint64 period_start_ms, GError **error);
 
+/* Usage queries for the services */
+/* Sums per provider per 15-minute UTC bucket over from_ms <= time < to_ms, from
+ * the raw rows (the 15-minute roll-up has no provider), so meant for ranges of
+ * days rather than months: key = provider id, bucket_start_ms = the bucket's
+ * UTC start; ordered by provider, then time. Element type TgUsageAggregate. */
+GPtrArray     *tg_db_aggregate_usage_provider_15min (TgDb *self, gint64 from_ms, gint64 to_ms, GError **error);
+/* latency_total_ms of the successful ("ok") attempts in the range, ascending;
+ * @provider_id NULL: all providers. Element type gint64. */
+GArray        *tg_db_list_ok_latencies      (TgDb *self, gint64 from_ms, gint64 to_ms, const char *provider_id,
+                                             GError **error);
+/* Returning FALSE (with @error set) stops tg_db_foreach_usage(). */
+typedef gboolean (*TgDbUsageFunc) (const TgUsageRecord *record, gpointer user_data, GError **error);
+/* Calls @func for each row in the range, oldest first (ties by id), one row
+ * in memory at a time. FALSE with @func's error when it stopped. */
+gboolean       tg_db_foreach_usage          (TgDb *self, gint64 from_ms, gint64 to_ms, TgDbUsageFunc func,
+                                             gpointer user_data, GError **error);
+/* The start (UTC ms) of the local hour or day in @tz holding @utc_ms (>= 0):
+ * the buckets tg_db_aggregate_usage_tz() returns for HOUR and DAY. */
+gint64         tg_db_local_bucket_start     (GTimeZone *tz, gint64 utc_ms, TgUsageGroup group);
+
 /* Internal, for tests and tools: runs @sql and sets the schema version to
  * @target_version in one transaction, exactly as each migration step does; on
  * failure everything is rolled back (TG_DB_ERROR_MIGRATION). */
