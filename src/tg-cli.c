@@ -561,23 +561,6 @@ use_colour (int fd)
   return isatty (fd) && g_getenv ("NO_COLOR") == NULL;
 }
 
-static char *
-format_count (gint64 n)
-{
-  /* Thousands separators per the user's locale. */
-  return g_strdup_printf ("%'" G_GINT64_FORMAT, n);
-}
-
-static char *
-format_duration (gint64 ms)
-{
-  if (ms < 0)
-    return g_strdup ("–");
-  if (ms < 1000)
-    return g_strdup_printf (_("%" G_GINT64_FORMAT " ms"), ms);
-  return g_strdup_printf (_("%.1f s"), ms / 1000.0);
-}
-
 typedef struct {
   GMainLoop    *loop;
   TgAiResponse *response;
@@ -629,21 +612,12 @@ read_all_stdin (void)
 static void
 print_ask_summary (const TgAiResponse *response)
 {
-  g_autofree char *in = format_count (response->usage.input_tokens);
-  g_autofree char *out = format_count (response->usage.output_tokens);
-  g_autofree char *cached = format_count (response->usage.cached_tokens);
   g_autofree char *cost = tg_money_format (response->cost_micros);
-  g_autofree char *first = format_duration (response->latency_first_token_ms);
-  g_autofree char *total = format_duration (response->latency_total_ms);
-  g_autofree char *tokens = NULL;
+  g_autofree char *first = tg_format_duration (response->latency_first_token_ms);
+  g_autofree char *total = tg_format_duration (response->latency_total_ms);
+  g_autofree char *tokens = tg_format_reply_tokens (response->usage.input_tokens, response->usage.cached_tokens,
+                                                    response->usage.output_tokens, response->tokens_estimated);
   gboolean colour = use_colour (STDERR_FILENO);
-  const char *est = response->tokens_estimated ? "~" : "";
-
-  if (response->usage.cached_tokens > 0)
-    /* Translators: input tokens (cached input tokens) / output tokens */
-    tokens = g_strdup_printf (_("%s%s in (%s cached) / %s%s out tokens"), est, in, cached, est, out);
-  else
-    tokens = g_strdup_printf (_("%s%s in / %s%s out tokens"), est, in, est, out);
 
   fprintf (stderr, "%s%s · %s · %s%s · %s%s · %s %s · %s %s%s\n",
            colour ? "\033[2m" : "",
@@ -1016,11 +990,11 @@ cmd_usage (int    argc,
     {
       const TgUsageAggregate *row = g_ptr_array_index (rows, i);
       g_autofree char *label = aggregate_label (row, group);
-      g_autofree char *requests = format_count (row->requests);
-      g_autofree char *failures = format_count (row->failures);
-      g_autofree char *in = format_count (row->input_tokens);
-      g_autofree char *out = format_count (row->output_tokens);
-      g_autofree char *cached = format_count (row->cached_tokens);
+      g_autofree char *requests = tg_format_count (row->requests);
+      g_autofree char *failures = tg_format_count (row->failures);
+      g_autofree char *in = tg_format_count (row->input_tokens);
+      g_autofree char *out = tg_format_count (row->output_tokens);
+      g_autofree char *cached = tg_format_count (row->cached_tokens);
       g_autofree char *cost = tg_money_format (row->cost_micros);
       /* "~" marks figures that include estimates, so nobody takes them for metered ones. */
       const char *mark = row->estimated > 0 ? "~" : "";
@@ -1700,8 +1674,8 @@ print_health_text (GPtrArray *list)
   for (guint i = 0; i < list->len; i++)
     {
       const TgProviderHealth *health = g_ptr_array_index (list, i);
-      g_autofree char *p50 = format_duration (health->latency_p50_ms);
-      g_autofree char *p95 = format_duration (health->latency_p95_ms);
+      g_autofree char *p50 = tg_format_duration (health->latency_p50_ms);
+      g_autofree char *p95 = tg_format_duration (health->latency_p95_ms);
       g_autofree char *errors = health->n_samples > 0
                                 ? g_strdup_printf ("%.0f %%", health->error_rate * 100)
                                 : g_strdup ("–");

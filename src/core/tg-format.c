@@ -1,3 +1,7 @@
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
 #include "tg-format.h"
 
 char *
@@ -26,4 +30,41 @@ tg_format_token_count (gint64 tokens)
       return g_strdup_printf ("%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT "M", whole, frac / 10);
     return g_strdup_printf ("%" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT "M", whole, frac);
   }
+}
+
+char *
+tg_format_count (gint64 n)
+{
+  /* Thousands separators per the user's locale. */
+  return g_strdup_printf ("%'" G_GINT64_FORMAT, n);
+}
+
+char *
+tg_format_duration (gint64 ms)
+{
+  if (ms < 0)
+    return g_strdup ("–");
+  if (ms < 1000)
+    return g_strdup_printf (_("%" G_GINT64_FORMAT " ms"), ms);
+  return g_strdup_printf (_("%.1f s"), ms / 1000.0);
+}
+
+char *
+tg_format_reply_tokens (gint64   input,
+                        gint64   cached,
+                        gint64   output,
+                        gboolean estimated)
+{
+  g_autofree char *in = tg_format_count (input);
+  g_autofree char *out = tg_format_count (output);
+  const char *est = estimated ? "~" : "";
+
+  if (cached > 0)
+    {
+      g_autofree char *cached_text = tg_format_count (cached);
+
+      /* Translators: input tokens (cached input tokens) / output tokens */
+      return g_strdup_printf (_("%s%s in (%s cached) / %s%s out tokens"), est, in, cached_text, est, out);
+    }
+  return g_strdup_printf (_("%s%s in / %s%s out tokens"), est, in, est, out);
 }
