@@ -126,6 +126,33 @@ tg_application_start_services (TgApplication *self)
     tg_health_monitor_start (self->health);
 }
 
+/* --- Window actions on the application (window helper) --------------------
+ * app.preferences (Ctrl+comma): the primary menu, the Prompt page's "Add a
+ * Key" and "Open Preferences" buttons. The window decides what it shows. */
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+
+  if (TG_IS_WINDOW (window))
+    tg_window_show_preferences (TG_WINDOW (window));
+}
+
+static void
+add_window_actions (TgApplication *self)
+{
+  static const GActionEntry actions[] = {
+    { .name = "preferences", .activate = preferences_activated },
+  };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), actions, G_N_ELEMENTS (actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
+}
+/* --- end of the window helper's block ------------------------------------ */
+
 static void
 tg_application_startup (GApplication *app)
 {
@@ -140,6 +167,7 @@ tg_application_startup (GApplication *app)
 
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
+  add_window_actions (self);
 
   tg_application_load (self);
   tg_application_start_services (self);

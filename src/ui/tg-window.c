@@ -1,13 +1,16 @@
 /* tg-window.c: the main window: a header bar over a stack of pages.
  *
- * The stack has one page for now, Providers; Prompt and Usage join it later, and
- * a view switcher with them. If the application could not open its store, the
- * window shows why instead of the pages. */
+ * Three pages, Prompt, Providers and Usage, with the view switcher in the
+ * header bar, or at the bottom when the window is too narrow for it (the
+ * libadwaita 1.2 pattern). Notices from the pages go to the toast overlay. If
+ * the application could not open its store, the window shows why instead of
+ * the pages. */
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
+#include "tg-prompt-view.h"
 #include "tg-provider-selector.h"
 #include "tg-window.h"
 
@@ -16,9 +19,14 @@ struct _TgWindow
   AdwApplicationWindow  parent_instance;
 
   /* Template children */
+  AdwViewSwitcherTitle *switcher_title;
+  AdwViewSwitcherBar   *switcher_bar;
+  AdwToastOverlay      *toast_overlay;
   AdwViewStack         *view_stack;
   AdwStatusPage        *error_page;
+  TgPromptView         *prompt_view;
   TgProviderSelector   *provider_selector;
+  GtkWidget            *usage_placeholder;
 };
 
 G_DEFINE_FINAL_TYPE (TgWindow, tg_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -44,6 +52,35 @@ tg_window_show_about (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (about));
 }
 
+/* win.show-page: "prompt", "providers" or "usage"; notifications and the tray
+ * use it too. */
+static void
+tg_window_show_page_activated (GtkWidget  *widget,
+                               const char *action_name,
+                               GVariant   *parameter)
+{
+  TgWindow *self = TG_WINDOW (widget);
+  const char *name = g_variant_get_string (parameter, NULL);
+
+  if (adw_view_stack_get_child_by_name (self->view_stack, name) == NULL)
+    {
+      g_warning ("win.show-page: there is no page named “%s”", name);
+      return;
+    }
+  adw_view_stack_set_visible_child_name (self->view_stack, name);
+}
+
+static void
+prompt_view_toast_cb (TgWindow     *self,
+                      const char   *title,
+                      TgPromptView *prompt_view)
+{
+  /* A toast's title is markup; provider names are not. */
+  g_autofree char *escaped = g_markup_escape_text (title, -1);
+
+  tg_window_add_toast (self, adw_toast_new (escaped));
+}
+
 /* "application" is not a construct property: it arrives after constructed(),
  * so the window picks up the application's objects when it is set. */
 static void
@@ -66,11 +103,19 @@ tg_window_notify_application (TgWindow   *self,
       g_autofree char *escaped = g_markup_escape_text (error->message, -1);
 
       adw_status_page_set_description (self->error_page, escaped);
-      gtk_widget_set_visible (GTK_WIDGET (self->view_stack), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->toast_overlay), FALSE);
       gtk_widget_set_visible (GTK_WIDGET (self->error_page), TRUE);
+      /* No pages to switch between. */
+      adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->switcher_bar), FALSE);
       return;
     }
 
+  tg_prompt_view_set_services (self->prompt_view,
+                               tg_application_get_ai_client (TG_APPLICATION (app)),
+                               tg_application_get_config (TG_APPLICATION (app)),
+                               tg_application_get_analytics (TG_APPLICATION (app)),
+                               tg_application_get_catalog (TG_APPLICATION (app)));
   tg_provider_selector_set_catalog (self->provider_selector,
                                     tg_application_get_catalog (TG_APPLICATION (app)));
   tg_provider_selector_set_secret_store (self->provider_selector,
@@ -94,13 +139,26 @@ tg_window_class_init (TgWindowClass *klass)
   object_class->dispose = tg_window_dispose;
 
   gtk_widget_class_install_action (widget_class, "win.about", NULL, tg_window_show_about);
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s", tg_window_show_page_activated);
 
+  /* The pages in the order the switcher shows them. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-page", "s", "prompt");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-page", "s", "providers");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-page", "s", "usage");
+
+  g_type_ensure (TG_TYPE_PROMPT_VIEW);
   g_type_ensure (TG_TYPE_PROVIDER_SELECTOR);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tollgate/Tollgate/ui/tg-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, switcher_bar);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, error_page);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, prompt_view);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, provider_selector);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, usage_placeholder);
+  gtk_widget_class_bind_template_callback (widget_class, prompt_view_toast_cb);
 }
 
 static void
@@ -120,4 +178,24 @@ tg_window_new (TgApplication *app)
   return g_object_new (TG_TYPE_WINDOW,
                        "application", app,
                        NULL);
+}
+
+void
+tg_window_add_toast (TgWindow *self,
+                     AdwToast *toast)
+{
+  g_return_if_fail (TG_IS_WINDOW (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* The preferences window is not part of the window yet: until it is, the
+ * Providers page is where keys and providers are seen. */
+void
+tg_window_show_preferences (TgWindow *self)
+{
+  g_return_if_fail (TG_IS_WINDOW (self));
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "providers");
 }
