@@ -128,7 +128,8 @@ tg_application_start_services (TgApplication *self)
 
 /* --- Window actions on the application (window helper) --------------------
  * app.preferences (Ctrl+comma): the primary menu, the Prompt page's "Add a
- * Key" and "Open Preferences" buttons. The window decides what it shows. */
+ * Key" and "Open Preferences" buttons. The window decides what it shows.
+ * Also Ctrl+F1 for the shortcuts window: GTK 4.8 gives it only Ctrl+?. */
 static void
 preferences_activated (GSimpleAction *action,
                        GVariant      *parameter,
@@ -147,9 +148,11 @@ add_window_actions (TgApplication *self)
     { .name = "preferences", .activate = preferences_activated },
   };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
+  static const char *help_accels[] = { "<Control>question", "<Control>F1", NULL };
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), actions, G_N_ELEMENTS (actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay", help_accels);
 }
 /* --- end of the window helper's block ------------------------------------ */
 

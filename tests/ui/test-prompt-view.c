@@ -231,54 +231,12 @@ completions (Fixture      *fixture,
   return tg_mock_provider_get_request_count (fixture->mock, format, TG_MOCK_ENDPOINT_COMPLETION);
 }
 
-/* The view's shortcut for @accelerator, e.g. "<Control>Return", and the
- * controller holding it. */
-static GtkShortcut *
-find_shortcut (Fixture             *fixture,
-               const char          *accelerator,
-               GtkEventController **out_controller)
-{
-  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (fixture->view));
-  g_autoptr(GtkShortcutTrigger) wanted = gtk_shortcut_trigger_parse_string (accelerator);
-
-  g_assert_nonnull (wanted);
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-    {
-      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
-
-      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
-        continue;
-      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
-        {
-          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
-          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
-
-          if (GTK_IS_ALTERNATIVE_TRIGGER (trigger))
-            {
-              GtkAlternativeTrigger *alternative = GTK_ALTERNATIVE_TRIGGER (trigger);
-
-              if (!gtk_shortcut_trigger_equal (gtk_alternative_trigger_get_first (alternative), wanted) &&
-                  !gtk_shortcut_trigger_equal (gtk_alternative_trigger_get_second (alternative), wanted))
-                continue;
-            }
-          else if (!gtk_shortcut_trigger_equal (trigger, wanted))
-            continue;
-
-          *out_controller = GTK_EVENT_CONTROLLER (controller);
-          return shortcut;
-        }
-    }
-
-  g_error ("no shortcut for %s", accelerator);
-  return NULL;
-}
-
 static void
 press_shortcut (Fixture    *fixture,
                 const char *accelerator)
 {
   GtkEventController *controller = NULL;
-  GtkShortcut *shortcut = find_shortcut (fixture, accelerator, &controller);
+  GtkShortcut *shortcut = tg_ui_test_find_shortcut (GTK_WIDGET (fixture->view), accelerator, &controller);
 
   /* Capture: before the prompt's text view could take the key. */
   g_assert_cmpint (gtk_event_controller_get_propagation_phase (controller), ==, GTK_PHASE_CAPTURE);

@@ -13,6 +13,7 @@
 #include "tg-provider-selector-private.h"
 #include "tg-secret-store.h"
 #include "tg-test-utils.h"
+#include "tg-ui-test-utils.h"
 
 /* Three providers: a priced one with two models, one whose name would be bad
  * markup, and a local one with a free model. */
@@ -117,36 +118,12 @@ fixture_tear_down (Fixture       *fixture,
 
 /* Helpers: the widget tree */
 
-static void
-collect_widgets (GtkWidget *widget,
-                 GType      type,
-                 GPtrArray *out)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    g_ptr_array_add (out, widget);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_widgets (child, type, out);
-}
-
-static GPtrArray *
-find_widgets (GtkWidget *root,
-              GType      type)
-{
-  GPtrArray *out = g_ptr_array_new ();
-
-  collect_widgets (root, type, out);
-  return out;
-}
-
 static GtkWidget *
 find_row (GtkWidget  *root,
           GType       type,
           const char *title)
 {
-  g_autoptr(GPtrArray) rows = find_widgets (root, type);
+  g_autoptr(GPtrArray) rows = tg_ui_test_find_widgets (root, type);
 
   for (guint i = 0; i < rows->len; i++)
     {
@@ -165,7 +142,7 @@ find_row (GtkWidget  *root,
 static GPtrArray *
 find_provider_rows (GtkWidget *selector)
 {
-  g_autoptr(GPtrArray) all = find_widgets (selector, ADW_TYPE_EXPANDER_ROW);
+  g_autoptr(GPtrArray) all = tg_ui_test_find_widgets (selector, ADW_TYPE_EXPANDER_ROW);
 
   g_assert_cmpuint (all->len, >, 0);
   return g_steal_pointer (&all);
@@ -175,7 +152,7 @@ static GtkLabel *
 find_label_with_class (GtkWidget  *root,
                        const char *css_class)
 {
-  g_autoptr(GPtrArray) labels = find_widgets (root, GTK_TYPE_LABEL);
+  g_autoptr(GPtrArray) labels = tg_ui_test_find_widgets (root, GTK_TYPE_LABEL);
   GtkLabel *found = NULL;
 
   for (guint i = 0; i < labels->len; i++)
@@ -425,7 +402,7 @@ test_rows (Fixture       *fixture,
   g_assert_cmpstr (lines[2], ==, "$2.50 in · $10.00 out · $1.25 cached / 1M tokens");
 
   /* Capability badges are text. */
-  badges = find_widgets (model_row, GTK_TYPE_LABEL);
+  badges = tg_ui_test_find_widgets (model_row, GTK_TYPE_LABEL);
   for (guint i = 0; i < badges->len; i++)
     {
       GtkWidget *label = g_ptr_array_index (badges, i);
@@ -523,8 +500,8 @@ test_empty (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (selectors); i++)
     {
-      g_autoptr(GPtrArray) pages = find_widgets (selectors[i], ADW_TYPE_STATUS_PAGE);
-      g_autoptr(GPtrArray) rows = find_widgets (selectors[i], ADW_TYPE_EXPANDER_ROW);
+      g_autoptr(GPtrArray) pages = tg_ui_test_find_widgets (selectors[i], ADW_TYPE_STATUS_PAGE);
+      g_autoptr(GPtrArray) rows = tg_ui_test_find_widgets (selectors[i], ADW_TYPE_EXPANDER_ROW);
       AdwStatusPage *page;
 
       g_assert_cmpuint (pages->len, ==, 1);

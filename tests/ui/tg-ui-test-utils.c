@@ -74,3 +74,69 @@ tg_ui_test_pixel_at (cairo_surface_t *surface,
   g_assert_cmpint (y, <, cairo_image_surface_get_height (surface));
   return *(guint32 *) (data + y * cairo_image_surface_get_stride (surface) + x * 4);
 }
+
+static void
+collect_widgets (GtkWidget *widget,
+                 GType      type,
+                 GPtrArray *out)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    g_ptr_array_add (out, widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_widgets (child, type, out);
+}
+
+GPtrArray *
+tg_ui_test_find_widgets (GtkWidget *root,
+                         GType      type)
+{
+  GPtrArray *out = g_ptr_array_new ();
+
+  collect_widgets (root, type, out);
+  return out;
+}
+
+static gboolean
+trigger_matches (GtkShortcutTrigger *trigger,
+                 GtkShortcutTrigger *wanted)
+{
+  if (GTK_IS_ALTERNATIVE_TRIGGER (trigger))
+    return trigger_matches (gtk_alternative_trigger_get_first (GTK_ALTERNATIVE_TRIGGER (trigger)), wanted) ||
+           trigger_matches (gtk_alternative_trigger_get_second (GTK_ALTERNATIVE_TRIGGER (trigger)), wanted);
+  return gtk_shortcut_trigger_equal (trigger, wanted);
+}
+
+GtkShortcut *
+tg_ui_test_find_shortcut (GtkWidget           *widget,
+                          const char          *accelerator,
+                          GtkEventController **out_controller)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  g_autoptr(GtkShortcutTrigger) wanted = gtk_shortcut_trigger_parse_string (accelerator);
+
+  g_assert_nonnull (wanted);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+
+          if (!trigger_matches (gtk_shortcut_get_trigger (shortcut), wanted))
+            continue;
+          if (out_controller != NULL)
+            *out_controller = GTK_EVENT_CONTROLLER (controller);
+          /* The controller keeps both. */
+          return shortcut;
+        }
+    }
+
+  g_error ("no shortcut for %s", accelerator);
+  return NULL;
+}

@@ -31,4 +31,16 @@ guint32          tg_ui_test_pixel_at          (cairo_surface_t *surface,
                                                int           x,
                                                int           y);
 
+/* Every widget of @type under @root, @root included, in tree order; transfer
+ * container (the widgets are borrowed). */
+GPtrArray       *tg_ui_test_find_widgets      (GtkWidget    *root,
+                                               GType         type);
+
+/* The shortcut of @widget's own shortcut controllers whose trigger (or one of
+ * an alternative trigger's two) is @accelerator ("<Control>Return"), and its
+ * controller; fails the test when there is none. Both borrowed. */
+GtkShortcut     *tg_ui_test_find_shortcut     (GtkWidget           *widget,
+                                               const char          *accelerator,
+                                               GtkEventController **out_controller);
+
 G_END_DECLS
