@@ -277,9 +277,9 @@ append_reply (TgPromptView *self,
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->reply_view);
   GtkTextIter end;
 
+  gtk_widget_set_visible (self->reply_frame, TRUE);
   gtk_text_buffer_get_end_iter (buffer, &end);
   gtk_text_buffer_insert (buffer, &end, text, -1);
-  gtk_widget_set_visible (self->reply_frame, TRUE);
 }
 
 static void

@@ -11,6 +11,7 @@
 
 #include "tg-budget-bar.h"
 #include "tg-chart.h"
+#include "tg-demo-utils.h"
 
 #define DAY_MS G_GINT64_CONSTANT (86400000)
 
@@ -194,45 +195,6 @@ create_budget_bars (void)
   return padded (page);
 }
 
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-settle (void)
-{
-  gboolean done = FALSE;
-
-  /* A few frames for layout and the style switch to land. */
-  g_timeout_add (300, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static void
-save_png (GtkWidget  *widget,
-          const char *path)
-{
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  if (!gdk_texture_save_to_png (texture, path))
-    g_printerr ("Cannot write %s\n", path);
-  else
-    g_print ("%s (%d×%d)\n", path, width, height);
-}
-
 static void
 shoot (GtkWidget  *(*create) (void),
        const char  *outdir,
@@ -254,8 +216,9 @@ shoot (GtkWidget  *(*create) (void),
         gtk_window_set_default_size (GTK_WINDOW (window), widths[w], -1);
         gtk_window_set_child (GTK_WINDOW (window), content);
         gtk_window_present (GTK_WINDOW (window));
-        settle ();
-        save_png (content, path);
+        /* A few frames for layout and the style switch to land. */
+        tg_demo_settle (300);
+        tg_demo_save_png (content, path);
         gtk_window_destroy (GTK_WINDOW (window));
       }
 }
