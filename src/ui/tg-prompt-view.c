@@ -241,7 +241,8 @@ show_error (TgPromptView *self,
       target = "providers";
     }
   else if (g_error_matches (error, TG_ANALYTICS_ERROR, TG_ANALYTICS_ERROR_BUDGET_EXHAUSTED) ||
-           error->domain == TG_AI_CLIENT_ERROR)
+           g_error_matches (error, TG_AI_CLIENT_ERROR, TG_AI_CLIENT_ERROR_UNKNOWN_PROVIDER) ||
+           g_error_matches (error, TG_AI_CLIENT_ERROR, TG_AI_CLIENT_ERROR_UNKNOWN_MODEL))
     {
       /* The budget, or a preferred provider or model the catalogue lost. */
       label = _("Open _Preferences");
@@ -310,6 +311,7 @@ send_cb (GObject      *source,
   TgPromptView *self = request->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(TgAiResponse) response = NULL;
+  gboolean cancel_had_focus;
 
   response = tg_ai_client_send_finish (TG_AI_CLIENT (source), result, &error);
 
@@ -317,6 +319,8 @@ send_cb (GObject      *source,
   if (self->cancellable != request->cancellable)
     return;
 
+  /* Asked before Cancel is hidden, which moves the focus away. */
+  cancel_had_focus = gtk_widget_is_focus (self->cancel_button);
   g_clear_object (&self->cancellable);
   set_waiting (self, FALSE);
   update_actions (self);
@@ -348,8 +352,8 @@ send_cb (GObject      *source,
   else
     show_error (self, error);
 
-  /* The keyboard stays where the next prompt is typed. */
-  if (gtk_widget_has_focus (self->cancel_button))
+  /* The keyboard goes where the next prompt is typed. */
+  if (cancel_had_focus)
     gtk_widget_grab_focus (GTK_WIDGET (self->prompt_view));
 }
 
@@ -361,6 +365,7 @@ send_activated (GtkWidget  *widget,
   TgPromptView *self = TG_PROMPT_VIEW (widget);
   TgAiRequest ai_request = TG_AI_REQUEST_INIT;
   g_autofree char *prompt = NULL;
+  gboolean button_had_focus;
   Request *request;
 
   if (self->cancellable != NULL || self->client == NULL || prompt_is_blank (self))
@@ -370,14 +375,18 @@ send_activated (GtkWidget  *widget,
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->reply_view), "", -1);
   gtk_widget_set_visible (self->reply_frame, FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->summary_label), FALSE);
-  hide_error (self);
 
   self->cancellable = g_cancellable_new ();
   self->got_first_delta = FALSE;
   set_waiting (self, TRUE);
+  /* A focused Send or Try Again is about to disappear: Cancel, in Send's
+   * place, takes the focus. Ctrl+Enter in the prompt leaves it there. */
+  button_had_focus = gtk_widget_is_focus (self->send_button) ||
+                     gtk_widget_is_focus (GTK_WIDGET (self->error_button));
   update_actions (self);
-  /* Send and the error's Try Again disappear; Cancel takes the focus. */
-  gtk_widget_grab_focus (self->cancel_button);
+  hide_error (self);
+  if (button_had_focus)
+    gtk_widget_grab_focus (self->cancel_button);
 
   request = g_new0 (Request, 1);
   request->self = g_object_ref (self);

@@ -514,6 +514,32 @@ test_provider_error_try_again (Fixture       *fixture,
   g_assert_cmpuint (completions (fixture, TG_MOCK_FORMAT_OPENAI), ==, 2);
 }
 
+/* The keyboard focus never falls off: a clicked Send hands it to Cancel,
+ * which hands it to the prompt when the reply is in; Ctrl+Enter in the
+ * prompt leaves it there. */
+static void
+test_focus (Fixture       *fixture,
+            gconstpointer  user_data)
+{
+  GtkWidget *prompt = GTK_WIDGET (tg_prompt_view_get_prompt_view (fixture->view));
+  GtkWidget *send = tg_prompt_view_get_send_button (fixture->view);
+  GtkWidget *cancel = tg_prompt_view_get_cancel_button (fixture->view);
+
+  set_prompt (fixture, "Hello?");
+  g_assert_true (gtk_widget_grab_focus (send));
+  g_signal_emit_by_name (send, "clicked");
+  g_assert_true (tg_prompt_view_is_busy (fixture->view));
+  g_assert_true (gtk_widget_is_focus (cancel));
+  wait_for (fixture, is_idle, "the reply");
+  g_assert_true (gtk_widget_is_focus (prompt));
+
+  press_shortcut (fixture, "<Control>Return");
+  g_assert_true (tg_prompt_view_is_busy (fixture->view));
+  g_assert_true (gtk_widget_is_focus (prompt));
+  wait_for (fixture, is_idle, "the second reply");
+  g_assert_true (gtk_widget_is_focus (prompt));
+}
+
 /* Send needs something to send, and something to send it with. */
 static void
 test_send_needs_prompt (Fixture       *fixture,
@@ -555,6 +581,7 @@ main (int   argc,
   ADD ("/prompt-view/provider-down", test_provider_down);
   ADD ("/prompt-view/provider-error-try-again", test_provider_error_try_again);
   ADD ("/prompt-view/send-needs-prompt", test_send_needs_prompt);
+  ADD ("/prompt-view/focus", test_focus);
 #undef ADD
 
   return g_test_run ();

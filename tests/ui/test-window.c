@@ -169,6 +169,15 @@ pages_body (Fixture *fixture)
   find_widget (GTK_WIDGET (fixture->window), ADW_TYPE_VIEW_SWITCHER_TITLE);
   find_widget (GTK_WIDGET (fixture->window), ADW_TYPE_VIEW_SWITCHER_BAR);
   g_assert_false (gtk_widget_get_mapped (usage));
+
+  /* Everything fits in the window's minimum width. */
+  {
+    int minimum;
+
+    gtk_widget_measure (gtk_window_get_child (GTK_WINDOW (fixture->window)), GTK_ORIENTATION_HORIZONTAL, -1,
+                        &minimum, NULL, NULL, NULL);
+    g_assert_cmpint (minimum, <=, 360);
+  }
 }
 
 /* win.show-page, Alt+1/2/3 and app.preferences switch pages. */
