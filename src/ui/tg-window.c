@@ -52,14 +52,15 @@ tg_window_show_about (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (about));
 }
 
-/* win.show-page: "prompt", "providers" or "usage"; notifications and the tray
- * use it too. */
+/* win.show-page: "prompt", "providers" or "usage". An entry of the window's
+ * own action map rather than a class action, so that it is also in the
+ * window's GActionGroup for the notifications and the tray. */
 static void
-tg_window_show_page_activated (GtkWidget  *widget,
-                               const char *action_name,
-                               GVariant   *parameter)
+tg_window_show_page_activated (GSimpleAction *action,
+                               GVariant      *parameter,
+                               gpointer       user_data)
 {
-  TgWindow *self = TG_WINDOW (widget);
+  TgWindow *self = TG_WINDOW (user_data);
   const char *name = g_variant_get_string (parameter, NULL);
 
   if (adw_view_stack_get_child_by_name (self->view_stack, name) == NULL)
@@ -139,7 +140,6 @@ tg_window_class_init (TgWindowClass *klass)
   object_class->dispose = tg_window_dispose;
 
   gtk_widget_class_install_action (widget_class, "win.about", NULL, tg_window_show_about);
-  gtk_widget_class_install_action (widget_class, "win.show-page", "s", tg_window_show_page_activated);
 
   /* The pages in the order the switcher shows them. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-page", "s", "prompt");
@@ -164,7 +164,12 @@ tg_window_class_init (TgWindowClass *klass)
 static void
 tg_window_init (TgWindow *self)
 {
+  static const GActionEntry actions[] = {
+    { .name = "show-page", .activate = tg_window_show_page_activated, .parameter_type = "s" },
+  };
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_action_map_add_action_entries (G_ACTION_MAP (self), actions, G_N_ELEMENTS (actions), self);
 
   g_signal_connect (self, "notify::application",
                     G_CALLBACK (tg_window_notify_application), NULL);

@@ -20,7 +20,8 @@ void      tg_window_add_toast        (TgWindow      *self,
 /* What app.preferences does for this window. */
 void      tg_window_show_preferences (TgWindow      *self);
 
-/* Actions: win.show-page (string: "prompt", "providers" or "usage"; Alt+1/2/3),
+/* Actions: win.show-page (string: "prompt", "providers" or "usage"; Alt+1/2/3;
+ * in the window's GActionMap, so g_action_group_activate_action() reaches it),
  * win.about, and win.show-help-overlay from GtkApplication (Ctrl+?). The
  * Usage page's child is the placeholder "usage_placeholder" until the cost
  * dashboard takes its place. */

@@ -21,7 +21,8 @@
 #include "tg-test-utils.h"
 #include "tg-ui-test-utils.h"
 
-#define WAIT_TIMEOUT_US (20 * G_USEC_PER_SEC)
+/* Generous: valgrind (docs/testing.md) slows everything down many times. */
+#define WAIT_TIMEOUT_US (100 * G_USEC_PER_SEC)
 
 typedef struct {
   char               *data_dir;

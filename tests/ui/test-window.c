@@ -195,6 +195,11 @@ show_page_body (Fixture *fixture)
   g_assert_cmpstr (visible_page (fixture), ==, "providers");
   g_assert_true (gtk_widget_activate_action (window, "win.show-page", "s", "prompt"));
   g_assert_cmpstr (visible_page (fixture), ==, "prompt");
+  /* Also in the window's action group, where notifications and the tray find it. */
+  g_action_group_activate_action (G_ACTION_GROUP (window), "show-page", g_variant_new_string ("usage"));
+  g_assert_cmpstr (visible_page (fixture), ==, "usage");
+  g_action_group_activate_action (G_ACTION_GROUP (window), "show-page", g_variant_new_string ("prompt"));
+  g_assert_cmpstr (visible_page (fixture), ==, "prompt");
 
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     {
