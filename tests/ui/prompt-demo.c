@@ -81,6 +81,26 @@ shoot (TgApplication *app,
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The shortcuts window GtkApplication builds from gtk/help-overlay.ui. */
+static void
+shoot_shortcuts (TgApplication *app,
+                 Demo          *demo)
+{
+  TgWindow *window = tg_window_new (app);
+  g_autofree char *path = g_build_filename (demo->outdir, "shortcuts-light.png", NULL);
+  GtkWindow *overlay;
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
+  gtk_window_present (GTK_WINDOW (window));
+  tg_demo_settle (300);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
+  overlay = GTK_WINDOW (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
+  tg_demo_settle (800);
+  tg_demo_save_png (GTK_WIDGET (overlay), path);
+  gtk_window_destroy (overlay);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 activate_cb (GApplication *app,
              Demo         *demo)
@@ -102,6 +122,7 @@ activate_cb (GApplication *app,
     g_error ("Cannot prefer Anthropic");
   shoot (TG_APPLICATION (app), demo, "prompt-error", FALSE, 900, 700);
   shoot (TG_APPLICATION (app), demo, "prompt-error", TRUE, 360, 720);
+  shoot_shortcuts (TG_APPLICATION (app), demo);
   g_application_quit (app);
 }
 
