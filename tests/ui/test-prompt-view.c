@@ -541,6 +541,28 @@ test_focus (Fixture       *fixture,
   g_assert_true (gtk_widget_is_focus (prompt));
 }
 
+/* What assistive technologies are told: the two text areas are named, the
+ * error is an alert, the spinner says what it waits for. */
+static void
+test_accessibility (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  GtkTextView *prompt = tg_prompt_view_get_prompt_view (fixture->view);
+  g_autoptr(GPtrArray) views = tg_ui_test_find_widgets (GTK_WIDGET (fixture->view), GTK_TYPE_TEXT_VIEW);
+  g_autoptr(GPtrArray) spinners = tg_ui_test_find_widgets (GTK_WIDGET (fixture->view), GTK_TYPE_SPINNER);
+
+  g_assert_cmpuint (views->len, ==, 2);
+  g_assert_true (g_ptr_array_index (views, 0) == prompt);
+  gtk_test_accessible_assert_property (prompt, GTK_ACCESSIBLE_PROPERTY_LABEL, "Prompt");
+  gtk_test_accessible_assert_property (prompt, GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, "Press Ctrl+Enter to send");
+  gtk_test_accessible_assert_property (g_ptr_array_index (views, 1), GTK_ACCESSIBLE_PROPERTY_LABEL, "Reply");
+  g_assert_false (gtk_text_view_get_editable (g_ptr_array_index (views, 1)));
+  gtk_test_accessible_assert_role (tg_prompt_view_get_error_box (fixture->view), GTK_ACCESSIBLE_ROLE_ALERT);
+  g_assert_cmpuint (spinners->len, ==, 1);
+  gtk_test_accessible_assert_property (g_ptr_array_index (spinners, 0), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Waiting for the reply");
+}
+
 /* Send needs something to send, and something to send it with. */
 static void
 test_send_needs_prompt (Fixture       *fixture,
@@ -583,6 +605,7 @@ main (int   argc,
   ADD ("/prompt-view/provider-error-try-again", test_provider_error_try_again);
   ADD ("/prompt-view/send-needs-prompt", test_send_needs_prompt);
   ADD ("/prompt-view/focus", test_focus);
+  ADD ("/prompt-view/accessibility", test_accessibility);
 #undef ADD
 
   return g_test_run ();
