@@ -1066,6 +1066,10 @@ fill_provider_series (TgAnalyticsService  *self,
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GHashTable) index = NULL;
   g_autoptr(GPtrArray) template = zero_series (starts, &index);
+  /* 15-minute bucket number -> series index + 1. Every provider repeats the
+   * same buckets, and finding a bucket's local start walks the zone's
+   * transitions: once per bucket, not once per row. */
+  g_autoptr(GHashTable) by_bucket = g_hash_table_new (g_direct_hash, g_direct_equal);
 
   if (!(rows = tg_db_aggregate_usage_provider_15min (self->db, from_ms, to_ms, error)))
     return FALSE;
@@ -1073,8 +1077,16 @@ fill_provider_series (TgAnalyticsService  *self,
   for (guint i = 0; i < rows->len; i++)
     {
       const TgUsageAggregate *row = g_ptr_array_index (rows, i);
-      gint64 start = tg_db_local_bucket_start (self->tz, row->bucket_start_ms, group);
-      guint at = GPOINTER_TO_UINT (g_hash_table_lookup (index, &start));
+      gpointer bucket = GSIZE_TO_POINTER ((gsize) (row->bucket_start_ms / BUCKET_MS) + 1);
+      guint at = GPOINTER_TO_UINT (g_hash_table_lookup (by_bucket, bucket));
+
+      if (at == 0)
+        {
+          gint64 start = tg_db_local_bucket_start (self->tz, row->bucket_start_ms, group);
+
+          at = GPOINTER_TO_UINT (g_hash_table_lookup (index, &start));
+          g_hash_table_insert (by_bucket, bucket, GUINT_TO_POINTER (at));
+        }
 
       /* Both sides use the same bucket rule, so every row has its bucket. */
       g_return_val_if_fail (at > 0, FALSE);
