@@ -1253,6 +1253,19 @@ brute_force (sqlite3      *raw,
   return brute_force_keyed (raw, from_ms, to_ms, keys[group], group != TG_USAGE_GROUP_NONE);
 }
 
+static int
+compare_key_then_start (gconstpointer a,
+                        gconstpointer b)
+{
+  const TgUsageAggregate *x = *(TgUsageAggregate * const *) a;
+  const TgUsageAggregate *y = *(TgUsageAggregate * const *) b;
+  int by_key = g_strcmp0 (x->key, y->key);
+
+  if (by_key != 0)
+    return by_key;
+  return (x->bucket_start_ms > y->bucket_start_ms) - (x->bucket_start_ms < y->bucket_start_ms);
+}
+
 static void
 assert_same_aggregates (GPtrArray *got,
                         GPtrArray *want)
@@ -1349,6 +1362,8 @@ test_usage_rollup_consistency (void)
         g_autoptr(GPtrArray) want = brute_force_keyed (raw, from, to, "provider_id, time_ms / 900000 * 900000", TRUE);
 
         g_assert_no_error (error);
+        /* It comes in no particular order; the brute force is by provider, then time. */
+        g_ptr_array_sort (got, compare_key_then_start);
         assert_same_aggregates (got, want);
       }
     }

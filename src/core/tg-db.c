@@ -111,6 +111,11 @@ typedef enum {
   "1 AS requests, outcome <> 'ok' AS failures, tokens_estimated AS estimated, " \
   "input_tokens, output_tokens, cached_tokens, cost_micros"
 
+/* ROW_SUMS summed over a GROUP BY of raw rows. */
+#define ROW_GROUP_SUMS \
+  "count (*), sum (outcome <> 'ok'), sum (tokens_estimated), sum (input_tokens), " \
+  "sum (output_tokens), sum (cached_tokens), sum (cost_micros)"
+
 #define ROLLUP_SUMS \
   "requests, failures, estimated, input_tokens, output_tokens, cached_tokens, cost_micros"
 
@@ -131,11 +136,11 @@ typedef enum {
   "SELECT provider_id, bucket, " ROLLUP_SUMS " FROM ai_usage_rollup_provider_15min " \
   "  WHERE bucket >= ?1 AND bucket < ?2 " \
   "UNION ALL " \
-  "SELECT provider_id, time_ms / 900000, " ROW_SUMS " FROM ai_usage_analytics " \
-  "  WHERE time_ms >= ?3 AND time_ms < ?4 " \
+  "SELECT provider_id, time_ms / 900000, " ROW_GROUP_SUMS " FROM ai_usage_analytics " \
+  "  WHERE time_ms >= ?3 AND time_ms < ?4 GROUP BY provider_id, time_ms / 900000 " \
   "UNION ALL " \
-  "SELECT provider_id, time_ms / 900000, " ROW_SUMS " FROM ai_usage_analytics " \
-  "  WHERE time_ms >= ?5 AND time_ms < ?6"
+  "SELECT provider_id, time_ms / 900000, " ROW_GROUP_SUMS " FROM ai_usage_analytics " \
+  "  WHERE time_ms >= ?5 AND time_ms < ?6 GROUP BY provider_id, time_ms / 900000"
 
 /* The same split by whole UTC days for the provider+model roll-up. */
 #define MODEL_ROWS \
@@ -263,9 +268,10 @@ static const char * const stmt_sql[N_STMTS] = {
     "ORDER BY time_ms, percent",
 
   /* Raw rows: the 15-minute roll-up has no provider column (docs/schema.md). */
-  [STMT_USAGE_PROVIDER_BUCKETS] =
-    "SELECT provider_id, bucket, " SUMS " FROM (" PROVIDER_BUCKET_ROWS ") "
-    "GROUP BY provider_id, bucket ORDER BY provider_id, bucket",
+  /* Whole buckets are one roll-up row each already; only the ragged ends need
+   * summing. No ORDER BY: sorting every row of a month costs more than the
+   * caller's folding, which needs no order. */
+  [STMT_USAGE_PROVIDER_BUCKETS] = PROVIDER_BUCKET_ROWS,
   [STMT_USAGE_LATENCY_ALL] =
     "SELECT latency_total_ms FROM ai_usage_analytics "
     "WHERE time_ms >= ?1 AND time_ms < ?2 AND outcome = 'ok' ORDER BY latency_total_ms",
