@@ -193,6 +193,9 @@ struct _TgStatusNotifier
 
   gboolean         registered;
   gboolean         host_available;
+
+  /* While action-removed runs: the action is still in the group then. */
+  const char      *removing_action;
 };
 
 G_DEFINE_FINAL_TYPE (TgStatusNotifier, tg_status_notifier, G_TYPE_OBJECT)
@@ -382,7 +385,8 @@ static gboolean
 menu_action_available (TgStatusNotifier *self,
                        MenuItemId        id)
 {
-  return g_action_group_has_action (self->actions, menu_items[id].action);
+  return g_strcmp0 (menu_items[id].action, self->removing_action) != 0 &&
+         g_action_group_has_action (self->actions, menu_items[id].action);
 }
 
 static gboolean
@@ -390,7 +394,7 @@ pause_state (TgStatusNotifier *self)
 {
   g_autoptr(GVariant) state = NULL;
 
-  if (!g_action_group_has_action (self->actions, PAUSE_ACTION))
+  if (!menu_action_available (self, MENU_PAUSE))
     return FALSE;
   state = g_action_group_get_action_state (self->actions, PAUSE_ACTION);
   return state != NULL &&
@@ -708,16 +712,32 @@ on_action_enabled_changed (GActionGroup *actions,
     menu_item_changed (user_data, id, names);
 }
 
-/* action-added and action-removed: the item shows, hides and changes state. */
+/* The item shows and takes the action's state. */
 static void
-on_action_added_or_removed (GActionGroup *actions,
-                            const char   *action_name,
-                            gpointer      user_data)
+on_action_added (GActionGroup *actions,
+                 const char   *action_name,
+                 gpointer      user_data)
 {
   MenuItemId id = menu_item_for_action (action_name);
 
   if (id != MENU_ROOT)
     menu_item_changed (user_data, id, NULL);
+}
+
+/* The item hides. The signal comes just before the action leaves the group. */
+static void
+on_action_removed (GActionGroup *actions,
+                   const char   *action_name,
+                   gpointer      user_data)
+{
+  TgStatusNotifier *self = user_data;
+  MenuItemId id = menu_item_for_action (action_name);
+
+  if (id == MENU_ROOT)
+    return;
+  self->removing_action = menu_items[id].action;
+  menu_item_changed (self, id, NULL);
+  self->removing_action = NULL;
 }
 
 /* Registration with the watcher */
@@ -923,9 +943,9 @@ tg_status_notifier_constructed (GObject *object)
   g_signal_connect_object (self->actions, "action-enabled-changed",
                            G_CALLBACK (on_action_enabled_changed), self, G_CONNECT_DEFAULT);
   g_signal_connect_object (self->actions, "action-added",
-                           G_CALLBACK (on_action_added_or_removed), self, G_CONNECT_DEFAULT);
+                           G_CALLBACK (on_action_added), self, G_CONNECT_DEFAULT);
   g_signal_connect_object (self->actions, "action-removed",
-                           G_CALLBACK (on_action_added_or_removed), self, G_CONNECT_DEFAULT);
+                           G_CALLBACK (on_action_removed), self, G_CONNECT_DEFAULT);
 
   self->item_registration_id =
     g_dbus_connection_register_object (self->connection, ITEM_PATH,
