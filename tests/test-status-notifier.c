@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -867,6 +868,46 @@ test_watcher_refuses (Fixture       *f,
   g_assert_cmpuint (n_logged, ==, 0);
 }
 
+static void
+on_name_acquired_flag (GDBusConnection *connection,
+                       const char      *name,
+                       gpointer         user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+/* Someone else holds the name the item would take: it registers its unique
+ * name, where hosts find /StatusNotifierItem all the same. */
+static void
+test_name_taken (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(FakeWatcher) watcher = start_registered_item (f, TRUE);
+  g_autoptr(GVariant) props = NULL;
+  g_autofree char *next_name = NULL;
+  const char *first_name = tg_status_notifier_get_bus_name (f->notifier);
+  const char *serial = strrchr (first_name, '-');
+  gboolean acquired = FALSE;
+  guint owner_id;
+
+  /* Names count up: take the next one first. */
+  g_assert_nonnull (serial);
+  next_name = g_strdup_printf ("%.*s-%d", (int) (serial - first_name), first_name, atoi (serial + 1) + 1);
+  g_assert_finalize_object (g_steal_pointer (&f->notifier));
+  owner_id = g_bus_own_name_on_connection (f->host, next_name, G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+                                           on_name_acquired_flag, NULL, &acquired, NULL);
+  WAIT_FOR (acquired);
+
+  make_notifier (f, NULL);
+  g_assert_cmpstr (tg_status_notifier_get_bus_name (f->notifier), ==, next_name);
+  WAIT_FOR (tg_status_notifier_is_registered (f->notifier));
+  g_assert_cmpuint (watcher->items->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (watcher->items, 1), ==, app_name (f));
+  props = get_all (f, app_name (f));
+  assert_string_prop (props, "Id", "io.github.tollgate.Tollgate");
+  g_bus_unown_name (owner_id);
+}
+
 /* The spec fixes the object path, so a connection holds one item: a second
  * one stays out of the way, quietly. */
 static void
@@ -1348,6 +1389,7 @@ main (int   argc,
   ADD ("/status-notifier/host-availability", test_host_availability);
   ADD ("/status-notifier/no-watcher", test_no_watcher);
   ADD ("/status-notifier/watcher-refuses", test_watcher_refuses);
+  ADD ("/status-notifier/name-taken", test_name_taken);
   ADD ("/status-notifier/second-item-on-connection", test_second_item_on_connection);
   ADD ("/status-notifier/teardown", test_teardown);
   ADD ("/status-notifier/activate", test_activate);

@@ -1159,6 +1159,7 @@ tg_status_notifier_set_status (TgStatusNotifier *self,
   gboolean icon_changed, status_changed, tooltip_changed;
 
   g_return_if_fail (TG_IS_STATUS_NOTIFIER (self));
+  g_return_if_fail ((guint) status <= TG_HEALTH_STATUS_DOWN);
 
   icon_changed = g_strcmp0 (status_icon_name (status), status_icon_name (self->status)) != 0;
   status_changed = g_strcmp0 (status_item_status (status), status_item_status (self->status)) != 0;
