@@ -18,5 +18,8 @@ char       *tg_health_row_format_latency   (gint64         latency_ms);
 /* The symbolic icon and the CSS colour class of a status. */
 const char *tg_health_row_get_icon_name    (TgHealthStatus status);
 const char *tg_health_row_get_style_class  (TgHealthStatus status);
+/* A sentence for the tooltip when the monitor has only the class of the last
+ * failure ("server", …); NULL for an unknown class or none. */
+const char *tg_health_row_describe_error   (const char    *error_class);
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 
 #include "tg-health-row.h"
 #include "tg-health-row-private.h"
+#include "tg-provider-adapter.h"
 
 #define MINUTE_MS G_GINT64_CONSTANT (60000)
 #define HOUR_MS   (60 * MINUTE_MS)
@@ -34,6 +35,14 @@ struct _TgHealthRow
 };
 
 G_DEFINE_FINAL_TYPE (TgHealthRow, tg_health_row, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_HEALTH,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 /* Formatting */
 
@@ -123,6 +132,37 @@ tg_health_row_get_style_class (TgHealthStatus status)
     }
 }
 
+const char *
+tg_health_row_describe_error (const char *error_class)
+{
+  TgErrorClass value;
+
+  if (error_class == NULL || !tg_error_class_from_string (error_class, &value))
+    return NULL;
+
+  switch (value)
+    {
+    case TG_ERROR_CLASS_RATE_LIMITED:
+      return _("The provider asked for fewer requests.");
+    case TG_ERROR_CLASS_OVERLOADED:
+      return _("The provider is overloaded.");
+    case TG_ERROR_CLASS_SERVER:
+      return _("The provider’s server failed.");
+    case TG_ERROR_CLASS_TIMEOUT:
+      return _("The provider did not answer in time.");
+    case TG_ERROR_CLASS_NETWORK:
+      return _("The provider could not be reached.");
+    case TG_ERROR_CLASS_BAD_RESPONSE:
+      return _("The provider’s answer could not be read.");
+    case TG_ERROR_CLASS_AUTH:
+      return _("The provider refused the key.");
+    case TG_ERROR_CLASS_BAD_REQUEST:
+    case TG_ERROR_CLASS_CANCELLED:
+    default:
+      return NULL;
+    }
+}
+
 /* Display */
 
 static void
@@ -152,7 +192,7 @@ tg_health_row_update (TgHealthRow *self)
 {
   TgHealthStatus status = tg_health_row_get_status (self);
   const char *label = tg_health_status_get_label (status);
-  const char *error = self->health != NULL ? self->health->last_error : NULL;
+  const char *error = NULL;
   g_autofree char *accessible = NULL;
 
   gtk_image_set_from_icon_name (self->status_icon, tg_health_row_get_icon_name (status));
@@ -160,6 +200,11 @@ tg_health_row_update (TgHealthRow *self)
                               (const char *[]) { tg_health_row_get_style_class (status), NULL });
   gtk_label_set_label (self->status_label, label);
   tg_health_row_update_detail (self);
+
+  /* A passive failure has only a class; an active check has a sentence. */
+  if (self->health != NULL)
+    error = self->health->last_error != NULL ? self->health->last_error
+                                             : tg_health_row_describe_error (self->health->last_error_class);
 
   /* Why it is not healthy, for whoever wants to know; never on a healthy row,
    * where an old error would only confuse. */
@@ -197,6 +242,44 @@ tg_health_row_finalize (GObject *object)
 }
 
 static void
+tg_health_row_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  TgHealthRow *self = TG_HEALTH_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_HEALTH:
+      g_value_set_boxed (value, self->health);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tg_health_row_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  TgHealthRow *self = TG_HEALTH_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_HEALTH:
+      tg_health_row_set_health (self, g_value_get_boxed (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 tg_health_row_class_init (TgHealthRowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -204,6 +287,16 @@ tg_health_row_class_init (TgHealthRowClass *klass)
 
   object_class->dispose = tg_health_row_dispose;
   object_class->finalize = tg_health_row_finalize;
+  object_class->get_property = tg_health_row_get_property;
+  object_class->set_property = tg_health_row_set_property;
+
+  /* Notified on every set, even of equal figures: a new result arrived. */
+  properties[PROP_HEALTH] =
+    g_param_spec_boxed ("health", NULL, NULL,
+                        TG_TYPE_PROVIDER_HEALTH,
+                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tollgate/Tollgate/ui/tg-health-row.ui");
   gtk_widget_class_bind_template_child (widget_class, TgHealthRow, box);
@@ -244,6 +337,7 @@ tg_health_row_set_health (TgHealthRow            *self,
   /* A fresh result is measured against the time now, not the last tick. */
   self->now_ms = MAX (self->now_ms, g_get_real_time () / 1000);
   tg_health_row_update (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HEALTH]);
 }
 
 const TgProviderHealth *

@@ -13,7 +13,8 @@ G_DECLARE_FINAL_TYPE (TgHealthRow, tg_health_row, TG, HEALTH_ROW, GtkWidget)
 
 GtkWidget              *tg_health_row_new        (void);
 
-/* Copies @health; NULL shows "Unknown · never checked". */
+/* Copies @health; NULL shows "Unknown · never checked". The "health"
+ * property, notified on every call. */
 void                    tg_health_row_set_health (TgHealthRow            *self,
                                                   const TgProviderHealth *health);
 /* Transfer none; NULL until set. */

@@ -375,7 +375,7 @@ create_default_badge (void)
 
   gtk_widget_add_css_class (box, "default-badge");
   gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
-  gtk_widget_set_halign (box, GTK_ALIGN_START);
+  gtk_widget_set_halign (box, GTK_ALIGN_END);
   icon = g_object_new (GTK_TYPE_IMAGE,
                        "icon-name", "starred-symbolic",
                        "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
@@ -420,6 +420,7 @@ create_model_row (TgProviderSelector        *self,
   g_autofree char *subtitle = NULL;
   g_autofree char *use_label = NULL;
   GtkWidget *row;
+  GtkWidget *suffix;
   ModelRow *model_row;
   char *limits;
   const char *title;
@@ -456,11 +457,15 @@ create_model_row (TgProviderSelector        *self,
   /* Clicking anywhere on the row chooses the model. */
   adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), model_row->check);
 
+  /* The marker above the capabilities, in their column: beside them it
+   * would squeeze the model's text at 360 px. */
+  suffix = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  gtk_widget_set_valign (suffix, GTK_ALIGN_CENTER);
   model_row->default_badge = create_default_badge ();
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), model_row->default_badge);
-
+  gtk_box_append (GTK_BOX (suffix), model_row->default_badge);
   if (model->capabilities != TG_CAPABILITY_NONE)
-    adw_action_row_add_suffix (ADW_ACTION_ROW (row), create_capability_badges (model->capabilities));
+    gtk_box_append (GTK_BOX (suffix), create_capability_badges (model->capabilities));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), suffix);
 
   g_ptr_array_add (self->model_rows, model_row);
 
@@ -513,21 +518,24 @@ create_provider_row (TgProviderSelector      *self,
   adw_expander_row_add_prefix (ADW_EXPANDER_ROW (expander), row->check);
 
   /* Default, health and key, one above the other: side by side they would
-   * crowd the provider's name out at 360 px. */
+   * crowd the provider's name out at 360 px. Aligned to the end, so that
+   * the column lines up with the expander arrows from row to row. */
   status_column = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   gtk_widget_set_valign (status_column, GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_top (status_column, 8);
+  gtk_widget_set_margin_bottom (status_column, 8);
   gtk_widget_add_css_class (status_column, "provider-status");
 
   row->default_badge = create_default_badge ();
   gtk_box_append (GTK_BOX (status_column), row->default_badge);
 
   row->health_row = TG_HEALTH_ROW (tg_health_row_new ());
-  gtk_widget_set_halign (GTK_WIDGET (row->health_row), GTK_ALIGN_START);
+  gtk_widget_set_halign (GTK_WIDGET (row->health_row), GTK_ALIGN_END);
   gtk_box_append (GTK_BOX (status_column), GTK_WIDGET (row->health_row));
 
   /* Icon and text: the status never rests on colour alone. */
   row->status_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_widget_set_halign (row->status_box, GTK_ALIGN_START);
+  gtk_widget_set_halign (row->status_box, GTK_ALIGN_END);
   gtk_widget_add_css_class (row->status_box, "key-status");
   row->status_icon = g_object_new (GTK_TYPE_IMAGE,
                                    "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
