@@ -8,7 +8,12 @@
  *
  * It drives real services on a throwaway store: TgConfigService saves the
  * default, and TgHealthMonitor gets passive reports as TgAiClient would send
- * them. */
+ * them.
+ *
+ *   provider-selector-demo --seed
+ *
+ * only fills the store of $TOLLGATE_DATA_DIR the same way (no keys, no
+ * window), for tools/screenshot to start the real app on. */
 
 #include "config.h"
 
@@ -24,12 +29,6 @@
 #include "tg-ui-test-utils.h"
 
 #define MINUTE_MS G_GINT64_CONSTANT (60000)
-
-static gint64
-demo_clock (gpointer user_data)
-{
-  return *(gint64 *) user_data;
-}
 
 /* Active checks as the monitor would have stored them: only those carry a
  * latency (a request's latency depends on its prompt). */
@@ -96,6 +95,59 @@ settle (guint ms)
     g_main_context_iteration (NULL, TRUE);
 }
 
+/* The default, the fallback order and the health history. */
+static void
+seed_store (TgDb          *db,
+            TgCatalog     *catalog,
+            TgSecretStore *secrets)
+{
+  const char * const fallback[] = { "openai", "gemini", NULL };
+  g_autoptr(TgConfigService) config = tg_config_service_new (db, catalog);
+  g_autoptr(TgHealthMonitor) monitor = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_real_time () / 1000;
+
+  if (!tg_config_service_set_default_provider (config, "anthropic", "claude-sonnet-5", &error) ||
+      !tg_config_service_set_fallback_order (config, fallback, &error))
+    g_error ("%s", error->message);
+
+  /* Healthy three minutes ago, healthy a minute ago, degraded (one failure
+   * in five), and down: its circuit opens after five failed requests in a
+   * row, reported as TgAiClient would. The rest were never checked. */
+  seed_checks (db, "openai", now - 3 * MINUTE_MS, 10, 0, 420);
+  seed_checks (db, "anthropic", now - MINUTE_MS, 10, 0, 780);
+  seed_checks (db, "gemini", now - 20000, 8, 2, 1150);
+  monitor = tg_health_monitor_new (db, catalog, secrets);
+  for (guint i = 0; i < 6; i++)
+    tg_health_monitor_report (monitor, "mistral", FALSE, 2000, 503, "server");
+}
+
+static int
+seed_only (void)
+{
+  g_autoptr(TgCatalog) catalog = NULL;
+  g_autoptr(TgDb) db = NULL;
+  g_autoptr(TgSecretStore) secrets = tg_secret_store_new ();
+  g_autoptr(GError) error = NULL;
+
+  if (g_getenv ("TOLLGATE_DATA_DIR") == NULL)
+    {
+      g_printerr ("--seed fills the store of $TOLLGATE_DATA_DIR, which is not set\n");
+      return 1;
+    }
+
+  if ((catalog = tg_catalog_new_default (&error)) == NULL ||
+      (db = tg_db_open_default (&error)) == NULL ||
+      !tg_catalog_sync_to_db (catalog, db, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+
+  seed_store (db, catalog, secrets);
+  return 0;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -107,10 +159,10 @@ main (int   argc,
     { "providers-narrow-dark.png", 360, 720, TRUE },
     /* Scrolled to the end: the fallback order. */
     { "providers-fallback.png", 900, 700, FALSE },
+    { "providers-fallback-narrow.png", 360, 720, TRUE },
   };
   const char *outdir = argc > 1 ? argv[1] : ".";
-  const char * const fallback[] = { "openai", "gemini", NULL };
-  g_autofree char *data_dir = g_dir_make_tmp ("tollgate-demo-XXXXXX", NULL);
+  g_autofree char *data_dir = NULL;
   g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
   g_autoptr(TgCatalog) catalog = NULL;
   g_autoptr(TgDb) db = NULL;
@@ -118,9 +170,12 @@ main (int   argc,
   g_autoptr(TgConfigService) config = NULL;
   g_autoptr(TgHealthMonitor) monitor = NULL;
   g_autoptr(GError) error = NULL;
-  gint64 now = g_get_real_time () / 1000;
   guint pending = 2;
 
+  if (g_strcmp0 (outdir, "--seed") == 0)
+    return seed_only ();
+
+  data_dir = g_dir_make_tmp ("tollgate-demo-XXXXXX", NULL);
   g_setenv ("TOLLGATE_DATA_DIR", data_dir, TRUE);
   gtk_init ();
   adw_init ();
@@ -144,21 +199,9 @@ main (int   argc,
   while (pending > 0)
     g_main_context_iteration (NULL, TRUE);
 
+  seed_store (db, catalog, secrets);
   config = tg_config_service_new (db, catalog);
-  if (!tg_config_service_set_default_provider (config, "anthropic", "claude-sonnet-5", &error) ||
-      !tg_config_service_set_fallback_order (config, fallback, &error))
-    g_error ("%s", error->message);
-
-  /* Healthy three minutes ago, healthy a minute ago, degraded (one failure
-   * in five), and down: its circuit opens after five failed requests in a
-   * row, reported live as TgAiClient would. The rest were never checked. */
-  seed_checks (db, "openai", now - 3 * MINUTE_MS, 10, 0, 420);
-  seed_checks (db, "anthropic", now - MINUTE_MS, 10, 0, 780);
-  seed_checks (db, "gemini", now - 20000, 8, 2, 1150);
   monitor = tg_health_monitor_new (db, catalog, secrets);
-  tg_health_monitor_set_clock (monitor, demo_clock, &now);
-  for (guint i = 0; i < 6; i++)
-    tg_health_monitor_report (monitor, "mistral", FALSE, 2000, 503, "server");
 
   for (guint i = 0; i < G_N_ELEMENTS (shots); i++)
     {
@@ -168,7 +211,6 @@ main (int   argc,
       GtkWidget *selector = tg_provider_selector_new (catalog, secrets);
       gboolean keys_known = FALSE;
       g_autofree char *path = g_build_filename (outdir, shots[i].name, NULL);
-      g_autoptr(GPtrArray) expanders = g_ptr_array_new ();
 
       adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
                                           shots[i].dark ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_FORCE_LIGHT);
@@ -204,7 +246,7 @@ main (int   argc,
         }
       while (!keys_known)
         g_main_context_iteration (NULL, TRUE);
-      if (g_str_equal (shots[i].name, "providers-fallback.png"))
+      if (g_str_has_prefix (shots[i].name, "providers-fallback"))
         {
           GtkWidget *scrolled = gtk_widget_get_ancestor (gtk_widget_get_first_child (selector), GTK_TYPE_WIDGET);
           GtkAdjustment *adjustment;
@@ -221,7 +263,6 @@ main (int   argc,
       gtk_window_destroy (GTK_WINDOW (window));
     }
 
-  tg_health_monitor_set_clock (monitor, tg_clock_real_ms, NULL);
   g_clear_object (&monitor);
   g_clear_object (&config);
   g_clear_object (&db);
