@@ -335,7 +335,7 @@ tg_health_row_set_health (TgHealthRow            *self,
     self->health = tg_provider_health_copy (health);
 
   /* A fresh result is measured against the time now, not the last tick. */
-  self->now_ms = MAX (self->now_ms, g_get_real_time () / 1000);
+  self->now_ms = g_get_real_time () / 1000;
   tg_health_row_update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HEALTH]);
 }

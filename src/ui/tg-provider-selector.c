@@ -862,11 +862,11 @@ on_config_changed (TgConfigService    *config,
     }
 }
 
-static gboolean
-on_age_tick (gpointer user_data)
+void
+tg_provider_selector_update_ages (TgProviderSelector *self,
+                                  gint64              now_ms)
 {
-  TgProviderSelector *self = user_data;
-  gint64 now_ms = g_get_real_time () / 1000;
+  g_return_if_fail (TG_IS_PROVIDER_SELECTOR (self));
 
   for (guint i = 0; i < self->rows->len; i++)
     {
@@ -874,6 +874,12 @@ on_age_tick (gpointer user_data)
 
       tg_health_row_update_age (row->health_row, now_ms);
     }
+}
+
+static gboolean
+on_age_tick (gpointer user_data)
+{
+  tg_provider_selector_update_ages (user_data, g_get_real_time () / 1000);
 
   return G_SOURCE_CONTINUE;
 }

@@ -829,6 +829,19 @@ test_health (Fixture       *fixture,
   g_assert_cmpstr (health_detail (selector, "Alpha AI"), ==, "checked just now");
   g_assert_cmpuint (alpha_updates, >, 0);
 
+  /* The page's timer ages every row's text, from the same result. */
+  {
+    gint64 checked = tg_health_row_get_health (find_health_row (selector, "Alpha AI"))->last_check_ms;
+
+    g_assert_cmpint (checked, >, 0);
+    tg_provider_selector_update_ages (TG_PROVIDER_SELECTOR (selector), checked + 3 * 60000 + 1000);
+    g_assert_cmpstr (health_detail (selector, "Alpha AI"), ==, "checked 3 min ago");
+    g_assert_cmpstr (health_detail (selector, "Beta & <Co>"), ==, "never checked");
+    tg_provider_selector_update_ages (TG_PROVIDER_SELECTOR (selector), checked + 2 * 3600000);
+    g_assert_cmpstr (health_detail (selector, "Alpha AI"), ==, "checked 2 hours ago");
+    assert_health_shown (selector, "Alpha AI", "Healthy", "emblem-ok-symbolic", "success");
+  }
+
   /* Failed requests until the circuit opens: down at once, on that row. */
   for (guint i = 0; i < 5 && tg_health_monitor_get_status (monitor, "alpha") != TG_HEALTH_STATUS_DOWN; i++)
     tg_health_monitor_report (monitor, "alpha", FALSE, 1200, 503, "server");
