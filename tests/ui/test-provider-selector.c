@@ -24,7 +24,7 @@ static const char fixture_json[] =
   "  \"format_version\": 1,\n"
   "  \"providers\": [\n"
   "    {\n"
-  "      \"id\": \"alpha\", \"name\": \"Alpha AI\", \"wire_format\": \"openai\",\n"
+  "      \"id\": \"selector-alpha\", \"name\": \"Alpha AI\", \"wire_format\": \"openai\",\n"
   "      \"base_url\": \"https://alpha.invalid/v1\", \"auth\": \"bearer\", \"health_path\": \"/models\",\n"
   "      \"docs_url\": \"https://alpha.invalid/docs\", \"pricing_url\": \"https://alpha.invalid/pricing\",\n"
   "      \"prices_as_of\": \"2025-01-15\", \"local\": false, \"default_model\": \"alpha-large\",\n"
@@ -38,7 +38,7 @@ static const char fixture_json[] =
   "      ]\n"
   "    },\n"
   "    {\n"
-  "      \"id\": \"beta\", \"name\": \"Beta & <Co>\", \"wire_format\": \"anthropic\",\n"
+  "      \"id\": \"selector-beta\", \"name\": \"Beta & <Co>\", \"wire_format\": \"anthropic\",\n"
   "      \"base_url\": \"https://beta.invalid\", \"auth\": \"x-api-key\", \"health_path\": \"/v1/models\",\n"
   "      \"docs_url\": \"https://beta.invalid/docs\", \"pricing_url\": \"https://beta.invalid/pricing\",\n"
   "      \"prices_as_of\": \"2025-02-01\", \"local\": false, \"default_model\": \"beta-one\",\n"
@@ -49,7 +49,7 @@ static const char fixture_json[] =
   "      ]\n"
   "    },\n"
   "    {\n"
-  "      \"id\": \"homebox\", \"name\": \"Home Box\", \"wire_format\": \"ollama\",\n"
+  "      \"id\": \"selector-homebox\", \"name\": \"Home Box\", \"wire_format\": \"ollama\",\n"
   "      \"base_url\": \"http://localhost:11434\", \"auth\": \"none\", \"health_path\": \"/api/tags\",\n"
   "      \"docs_url\": \"https://homebox.invalid/docs\", \"pricing_url\": \"https://homebox.invalid/license\",\n"
   "      \"prices_as_of\": \"2025-03-01\", \"local\": true, \"default_model\": \"tiny\",\n"
@@ -478,14 +478,14 @@ test_key_status (Fixture       *fixture,
 
   /* With every part of the page filled in: the key reaches none of it. */
   set_services (fixture, selector, &config, &monitor);
-  g_assert_true (tg_config_service_set_default_provider (config, "beta", NULL, NULL));
-  tg_health_monitor_report (monitor, "beta", TRUE, 200, 200, NULL);
+  g_assert_true (tg_config_service_set_default_provider (config, "selector-beta", NULL, NULL));
+  tg_health_monitor_report (monitor, "selector-beta", TRUE, 200, 200, NULL);
   wait_for_keys (selector);
   g_assert_cmpstr (get_key_status (selector, "Alpha AI"), ==, "No key");
   g_assert_cmpstr (get_key_status (selector, "Beta & <Co>"), ==, "No key");
   g_assert_cmpstr (get_key_status (selector, "Home Box"), ==, "No key needed");
 
-  store_key (fixture->secret_store, "beta", TEST_KEY);
+  store_key (fixture->secret_store, "selector-beta", TEST_KEY);
 
   /* Nothing changes until asked. */
   g_assert_cmpstr (get_key_status (selector, "Beta & <Co>"), ==, "No key");
@@ -504,7 +504,7 @@ test_key_status (Fixture       *fixture,
   /* No keyring message while the keyring answers. */
   g_assert_false (gtk_widget_is_visible (GTK_WIDGET (find_label_with_class (selector, "warning"))));
 
-  g_assert_true (tg_secret_store_delete_sync (fixture->secret_store, "beta", &deleted, NULL, &error));
+  g_assert_true (tg_secret_store_delete_sync (fixture->secret_store, "selector-beta", &deleted, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (deleted);
 
@@ -635,9 +635,9 @@ test_choose_provider (Fixture       *fixture,
   /* Choosing is saving: no other step. */
   gtk_check_button_set_active (find_radio (beta), TRUE);
   g_assert_cmpuint (changes, ==, 1);
-  g_assert_cmpstr (tg_config_service_get_preferences (config)->default_provider, ==, "beta");
+  g_assert_cmpstr (tg_config_service_get_preferences (config)->default_provider, ==, "selector-beta");
   g_assert_cmpstr (tg_config_service_get_preferences (config)->default_model, ==, "beta-one");
-  assert_saved_default (fixture, "beta", "beta-one");
+  assert_saved_default (fixture, "selector-beta", "beta-one");
 
   /* The provider and its default model are marked, nothing else. */
   g_assert_true (gtk_check_button_get_active (find_radio (beta)));
@@ -650,7 +650,7 @@ test_choose_provider (Fixture       *fixture,
 
   /* Another provider: the radios are one group. */
   gtk_check_button_set_active (find_radio (alpha), TRUE);
-  assert_saved_default (fixture, "alpha", "alpha-large");
+  assert_saved_default (fixture, "selector-alpha", "alpha-large");
   g_assert_false (gtk_check_button_get_active (find_radio (beta)));
   g_assert_false (shows_default (beta));
   g_assert_false (shows_default (beta_one));
@@ -660,7 +660,7 @@ test_choose_provider (Fixture       *fixture,
 
   /* A change made elsewhere (the CLI, the preferences window) shows at
    * once, and is not saved back a second time. */
-  g_assert_true (tg_config_service_set_default_provider (config, "homebox", NULL, NULL));
+  g_assert_true (tg_config_service_set_default_provider (config, "selector-homebox", NULL, NULL));
   g_assert_cmpuint (changes, ==, 3);
   g_assert_true (gtk_check_button_get_active (find_radio (home)));
   g_assert_true (shows_default (home));
@@ -688,7 +688,7 @@ test_choose_model (Fixture       *fixture,
   GtkWidget *alpha, *beta, *alpha_small, *alpha_large, *beta_one;
 
   set_services (fixture, selector, &config, &monitor);
-  g_assert_true (tg_config_service_set_default_provider (config, "beta", NULL, NULL));
+  g_assert_true (tg_config_service_set_default_provider (config, "selector-beta", NULL, NULL));
   alpha = find_row (selector, ADW_TYPE_EXPANDER_ROW, "Alpha AI");
   beta = find_row (selector, ADW_TYPE_EXPANDER_ROW, "Beta & <Co>");
   alpha_small = find_row (alpha, ADW_TYPE_ACTION_ROW, "Alpha Small");
@@ -700,7 +700,7 @@ test_choose_model (Fixture       *fixture,
    * makes both the default, and saves them. */
   g_assert_true (adw_action_row_get_activatable_widget (ADW_ACTION_ROW (alpha_small)) == GTK_WIDGET (find_radio (alpha_small)));
   adw_action_row_activate (ADW_ACTION_ROW (alpha_small));
-  assert_saved_default (fixture, "alpha", "alpha-small");
+  assert_saved_default (fixture, "selector-alpha", "alpha-small");
   g_assert_true (gtk_check_button_get_active (find_radio (alpha_small)));
   g_assert_true (shows_default (alpha_small));
   g_assert_true (gtk_check_button_get_active (find_radio (alpha)));
@@ -711,7 +711,7 @@ test_choose_model (Fixture       *fixture,
 
   /* Another model of the same provider. */
   adw_action_row_activate (ADW_ACTION_ROW (alpha_large));
-  assert_saved_default (fixture, "alpha", "alpha-large");
+  assert_saved_default (fixture, "selector-alpha", "alpha-large");
   g_assert_false (shows_default (alpha_small));
   g_assert_true (shows_default (alpha_large));
   g_assert_true (shows_default (alpha));
@@ -824,7 +824,7 @@ test_health (Fixture       *fixture,
   g_signal_connect_swapped (find_health_row (selector, "Home Box"), "notify::health", G_CALLBACK (count_changes), &home_updates);
 
   /* A request that went well: healthy, checked just now. */
-  tg_health_monitor_report (monitor, "alpha", TRUE, 250, 200, NULL);
+  tg_health_monitor_report (monitor, "selector-alpha", TRUE, 250, 200, NULL);
   assert_health_shown (selector, "Alpha AI", "Healthy", "emblem-ok-symbolic", "success");
   g_assert_cmpstr (health_detail (selector, "Alpha AI"), ==, "checked just now");
   g_assert_cmpuint (alpha_updates, >, 0);
@@ -843,9 +843,9 @@ test_health (Fixture       *fixture,
   }
 
   /* Failed requests until the circuit opens: down at once, on that row. */
-  for (guint i = 0; i < 5 && tg_health_monitor_get_status (monitor, "alpha") != TG_HEALTH_STATUS_DOWN; i++)
-    tg_health_monitor_report (monitor, "alpha", FALSE, 1200, 503, "server");
-  g_assert_cmpint (tg_health_monitor_get_status (monitor, "alpha"), ==, TG_HEALTH_STATUS_DOWN);
+  for (guint i = 0; i < 5 && tg_health_monitor_get_status (monitor, "selector-alpha") != TG_HEALTH_STATUS_DOWN; i++)
+    tg_health_monitor_report (monitor, "selector-alpha", FALSE, 1200, 503, "server");
+  g_assert_cmpint (tg_health_monitor_get_status (monitor, "selector-alpha"), ==, TG_HEALTH_STATUS_DOWN);
   assert_health_shown (selector, "Alpha AI", "Down", "network-error-symbolic", "error");
   g_assert_nonnull (gtk_widget_get_tooltip_text (GTK_WIDGET (find_health_row (selector, "Alpha AI"))));
 
@@ -857,7 +857,7 @@ test_health (Fixture       *fixture,
 
   /* And the other way: only beta's row changes. */
   alpha_updates = 0;
-  tg_health_monitor_report (monitor, "beta", TRUE, 300, 200, NULL);
+  tg_health_monitor_report (monitor, "selector-beta", TRUE, 300, 200, NULL);
   assert_health_shown (selector, "Beta & <Co>", "Healthy", "emblem-ok-symbolic", "success");
   g_assert_cmpuint (beta_updates, >, 0);
   g_assert_cmpuint (alpha_updates, ==, 0);
@@ -878,7 +878,7 @@ test_health (Fixture       *fixture,
   tg_provider_selector_set_services (TG_PROVIDER_SELECTOR (selector), config, NULL);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (find_widgets (find_row (selector, ADW_TYPE_EXPANDER_ROW, "Beta & <Co>"), TG_TYPE_HEALTH_ROW)->pdata[0])));
   beta_updates = 0;
-  tg_health_monitor_report (monitor, "beta", FALSE, 300, 503, "server");
+  tg_health_monitor_report (monitor, "selector-beta", FALSE, 300, 503, "server");
   g_assert_cmpuint (beta_updates, ==, 0);
 
   assert_finalizes (selector);
@@ -940,8 +940,8 @@ test_fallback (Fixture       *fixture,
 
   /* Alpha Small streams with 131K of context: Beta One can do that, Tiny's
    * 33K cannot. */
-  g_assert_true (tg_config_service_set_default_provider (config, "alpha", "alpha-small", NULL));
-  g_assert_true (tg_config_service_set_fallback_order (config, (const char *[]) { "beta", "homebox", NULL }, NULL));
+  g_assert_true (tg_config_service_set_default_provider (config, "selector-alpha", "alpha-small", NULL));
+  g_assert_true (tg_config_service_set_fallback_order (config, (const char *[]) { "selector-beta", "selector-homebox", NULL }, NULL));
   two = fallback_text (selector);
   g_assert_cmpstr (two, ==,
                    "1. Beta & <Co>\n→ Beta One (automatic)\n"
@@ -957,8 +957,8 @@ test_fallback (Fixture       *fixture,
 
   /* An explicit mapping, and a new order. */
   g_assert_true (tg_config_service_set_default_model (config, "alpha-small", NULL));
-  g_assert_true (tg_config_service_set_fallback_order (config, (const char *[]) { "homebox", "beta", NULL }, NULL));
-  g_assert_true (tg_config_service_set_fallback_model (config, "beta", "beta-one", NULL));
+  g_assert_true (tg_config_service_set_fallback_order (config, (const char *[]) { "selector-homebox", "selector-beta", NULL }, NULL));
+  g_assert_true (tg_config_service_set_fallback_model (config, "selector-beta", "beta-one", NULL));
   chosen = fallback_text (selector);
   g_assert_cmpstr (chosen, ==,
                    "1. Home Box\nNo model here can do what the default model does\n"
@@ -1022,11 +1022,11 @@ test_narrow (Fixture       *fixture,
   /* Every part shown: radios, Default badges, health with the longest
    * texts, and the fallback order. */
   set_services (fixture, selector, &config, &monitor);
-  g_assert_true (tg_config_service_set_default_provider (config, "alpha", "alpha-large", NULL));
-  g_assert_true (tg_config_service_set_fallback_order (config, (const char *[]) { "beta", "homebox", NULL }, NULL));
-  tg_health_monitor_report (monitor, "alpha", TRUE, 250, 200, NULL);
+  g_assert_true (tg_config_service_set_default_provider (config, "selector-alpha", "alpha-large", NULL));
+  g_assert_true (tg_config_service_set_fallback_order (config, (const char *[]) { "selector-beta", "selector-homebox", NULL }, NULL));
+  tg_health_monitor_report (monitor, "selector-alpha", TRUE, 250, 200, NULL);
   for (guint i = 0; i < 5; i++)
-    tg_health_monitor_report (monitor, "beta", FALSE, 250, 503, "server");
+    tg_health_monitor_report (monitor, "selector-beta", FALSE, 250, 503, "server");
 
   /* Everything expanded: the longest texts are in the model rows. */
   for (guint i = 0; i < G_N_ELEMENTS (fixture_titles); i++)
