@@ -818,12 +818,10 @@ find_provider_row (TgProviderSelector *self,
   return NULL;
 }
 
+/* Only the row of the provider the news is about. */
 static void
-on_health_status_changed (TgHealthMonitor    *monitor,
-                          const char         *provider_id,
-                          int                 old_status,
-                          int                 new_status,
-                          TgProviderSelector *self)
+refresh_health (TgProviderSelector *self,
+                const char         *provider_id)
 {
   ProviderRow *row = find_provider_row (self, provider_id);
 
@@ -832,15 +830,23 @@ on_health_status_changed (TgHealthMonitor    *monitor,
 }
 
 static void
+on_health_status_changed (TgHealthMonitor    *monitor,
+                          const char         *provider_id,
+                          int                 old_status,
+                          int                 new_status,
+                          TgProviderSelector *self)
+{
+  refresh_health (self, provider_id);
+}
+
+/* Also a new latency and age when the status stays the same. */
+static void
 on_health_check_completed (TgHealthMonitor    *monitor,
                            const char         *provider_id,
                            gpointer            record,
                            TgProviderSelector *self)
 {
-  ProviderRow *row = find_provider_row (self, provider_id);
-
-  if (row != NULL)
-    provider_row_update_health (self, row);
+  refresh_health (self, provider_id);
 }
 
 static void
