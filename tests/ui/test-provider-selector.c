@@ -884,6 +884,48 @@ test_health (Fixture       *fixture,
   assert_finalizes (selector);
 }
 
+/* The window may hand over the services before the catalogue, and reload the
+ * catalogue later: the rows built then show the default and the health. */
+static void
+test_services_first (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  GtkWidget *selector = g_object_ref_sink (tg_provider_selector_new (NULL, NULL));
+  g_autoptr(TgConfigService) config = tg_config_service_new (fixture->db, fixture->catalog);
+  g_autoptr(TgHealthMonitor) monitor = tg_health_monitor_new (fixture->db, fixture->catalog, fixture->secret_store);
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  GtkWidget *beta;
+
+  g_assert_true (tg_config_service_set_default_provider (config, "selector-beta", NULL, NULL));
+  tg_health_monitor_report (monitor, "selector-beta", TRUE, 200, 200, NULL);
+
+  tg_provider_selector_set_services (TG_PROVIDER_SELECTOR (selector), config, monitor);
+  before = find_widgets (selector, ADW_TYPE_EXPANDER_ROW);
+  g_assert_cmpuint (before->len, ==, 0);
+
+  tg_provider_selector_set_catalog (TG_PROVIDER_SELECTOR (selector), fixture->catalog);
+  beta = find_row (selector, ADW_TYPE_EXPANDER_ROW, "Beta & <Co>");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (find_radio (beta))));
+  g_assert_true (gtk_check_button_get_active (find_radio (beta)));
+  g_assert_true (shows_default (beta));
+  g_assert_true (shows_default (find_row (beta, ADW_TYPE_ACTION_ROW, "Beta One")));
+  assert_health_shown (selector, "Beta & <Co>", "Healthy", "emblem-ok-symbolic", "success");
+
+  /* A reload builds new rows; they still follow the services. */
+  tg_provider_selector_set_catalog (TG_PROVIDER_SELECTOR (selector), NULL);
+  tg_provider_selector_set_catalog (TG_PROVIDER_SELECTOR (selector), fixture->catalog);
+  after = find_widgets (selector, ADW_TYPE_EXPANDER_ROW);
+  g_assert_cmpuint (after->len, ==, G_N_ELEMENTS (fixture_titles));
+  for (guint i = 0; i < 5; i++)
+    tg_health_monitor_report (monitor, "selector-beta", FALSE, 200, 503, "server");
+  assert_health_shown (selector, "Beta & <Co>", "Down", "network-error-symbolic", "error");
+  gtk_check_button_set_active (find_radio (find_row (selector, ADW_TYPE_EXPANDER_ROW, "Alpha AI")), TRUE);
+  assert_saved_default (fixture, "selector-alpha", "alpha-large");
+
+  assert_finalizes (selector);
+}
+
 /* The rows of the "Fallback Order" group, as "title\nsubtitle". */
 static char *
 fallback_text (GtkWidget *selector)
@@ -1124,6 +1166,7 @@ main (int   argc,
   g_test_add ("/provider-selector/choose-model", Fixture, NULL, fixture_set_up, test_choose_model, fixture_tear_down);
   g_test_add ("/provider-selector/choose-error", Fixture, NULL, fixture_set_up, test_choose_error, fixture_tear_down);
   g_test_add ("/provider-selector/health", Fixture, NULL, fixture_set_up, test_health, fixture_tear_down);
+  g_test_add ("/provider-selector/services-first", Fixture, NULL, fixture_set_up, test_services_first, fixture_tear_down);
   g_test_add ("/provider-selector/fallback", Fixture, NULL, fixture_set_up, test_fallback, fixture_tear_down);
   g_test_add_func ("/provider-selector/empty", test_empty);
   g_test_add ("/provider-selector/narrow", Fixture, NULL, fixture_set_up, test_narrow, fixture_tear_down);
