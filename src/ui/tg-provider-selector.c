@@ -635,6 +635,25 @@ tg_provider_selector_choose (TgProviderSelector *self,
     {
       g_signal_emit (self, signals[TOAST], 0, error->message);
       tg_provider_selector_sync_default (self);
+      return;
+    }
+
+  /* Saved, but requests would fail: say so now rather than at the first
+   * request. Only when the keyring has answered; a local server needs none. */
+  if (self->keyring_state == KEYRING_AVAILABLE &&
+      !g_hash_table_contains (self->keyed_providers, provider_id))
+    {
+      const TgCatalogProvider *provider = tg_catalog_get_provider (self->catalog, provider_id);
+
+      if (provider != NULL && !provider->local)
+        {
+          g_autofree char *message = NULL;
+
+          /* Translators: %s is a provider's name, e.g. "OpenAI" */
+          message = g_strdup_printf (_("%s has no API key yet: requests will fail until one is added"),
+                                     provider->name);
+          g_signal_emit (self, signals[TOAST], 0, message);
+        }
     }
 }
 
@@ -1112,8 +1131,9 @@ tg_provider_selector_class_init (TgProviderSelectorClass *klass)
    * TgProviderSelector::toast:
    * @message: a sentence for people
    *
-   * Something the user did could not be done (the configuration service
-   * refused or could not save a choice); the window shows @message as a toast.
+   * Something the user should know about what they just did: the
+   * configuration service refused or could not save a choice, or the chosen
+   * provider has no key yet. The window shows @message as a toast.
    */
   signals[TOAST] =
     g_signal_new ("toast",

@@ -32,8 +32,9 @@ void           tg_provider_selector_refresh_keys     (TgProviderSelector *self);
 
 /* Choosing a provider or model saves it through @config at once; the rows
  * follow @config's ::changed and @health's ::status-changed and
- * ::check-completed. Either may be NULL. Errors are emitted as
- * ::toast (const char *message) for the window to show. */
+ * ::check-completed. Either may be NULL. Errors, and the hint that a chosen
+ * provider has no key yet, are emitted as ::toast (const char *message) for
+ * the window to show. */
 void             tg_provider_selector_set_services       (TgProviderSelector *self,
                                                           TgConfigService    *config,
                                                           TgHealthMonitor    *health);

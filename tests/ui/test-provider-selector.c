@@ -762,6 +762,43 @@ test_choose_error (Fixture       *fixture,
   assert_finalizes (selector);
 }
 
+/* Choosing a provider that has no key saves it, and says that requests will
+ * fail; one with a key, or a local one, says nothing. */
+static void
+test_choose_without_key (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  GtkWidget *selector = create_selector (fixture);
+  g_autoptr(TgConfigService) config = NULL;
+  g_autoptr(TgHealthMonitor) monitor = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *toast = NULL;
+  gboolean deleted = FALSE;
+
+  store_key (fixture->secret_store, "selector-beta", TEST_KEY);
+  set_services (fixture, selector, &config, &monitor);
+  wait_for_keys (selector);
+  g_signal_connect_swapped (selector, "toast", G_CALLBACK (save_toast), &toast);
+
+  gtk_check_button_set_active (find_radio (find_row (selector, ADW_TYPE_EXPANDER_ROW, "Alpha AI")), TRUE);
+  assert_saved_default (fixture, "selector-alpha", "alpha-large");
+  g_assert_cmpstr (toast, ==, "Alpha AI has no API key yet: requests will fail until one is added");
+  g_clear_pointer (&toast, g_free);
+
+  gtk_check_button_set_active (find_radio (find_row (selector, ADW_TYPE_EXPANDER_ROW, "Beta & <Co>")), TRUE);
+  assert_saved_default (fixture, "selector-beta", "beta-one");
+  g_assert_null (toast);
+
+  gtk_check_button_set_active (find_radio (find_row (selector, ADW_TYPE_EXPANDER_ROW, "Home Box")), TRUE);
+  assert_saved_default (fixture, "selector-homebox", "tiny");
+  g_assert_null (toast);
+
+  g_assert_true (tg_secret_store_delete_sync (fixture->secret_store, "selector-beta", &deleted, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (deleted);
+  assert_finalizes (selector);
+}
+
 static TgHealthRow *
 find_health_row (GtkWidget  *selector,
                  const char *provider_title)
@@ -1165,6 +1202,7 @@ main (int   argc,
   g_test_add ("/provider-selector/choose-provider", Fixture, NULL, fixture_set_up, test_choose_provider, fixture_tear_down);
   g_test_add ("/provider-selector/choose-model", Fixture, NULL, fixture_set_up, test_choose_model, fixture_tear_down);
   g_test_add ("/provider-selector/choose-error", Fixture, NULL, fixture_set_up, test_choose_error, fixture_tear_down);
+  g_test_add ("/provider-selector/choose-without-key", Fixture, NULL, fixture_set_up, test_choose_without_key, fixture_tear_down);
   g_test_add ("/provider-selector/health", Fixture, NULL, fixture_set_up, test_health, fixture_tear_down);
   g_test_add ("/provider-selector/services-first", Fixture, NULL, fixture_set_up, test_services_first, fixture_tear_down);
   g_test_add ("/provider-selector/fallback", Fixture, NULL, fixture_set_up, test_fallback, fixture_tear_down);
