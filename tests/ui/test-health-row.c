@@ -83,11 +83,9 @@ test_format_age (void)
     /* A clock that went back: not "-2 min ago". */
     { -2 * MINUTE_MS,           "checked just now" },
   };
+  g_autofree char *data_dir = tg_test_make_data_dir ();
   g_autofree char *never = NULL;
   g_autofree char *old = NULL;
-
-  g_autofree char *data_dir = tg_test_make_data_dir ();
-
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -107,13 +105,11 @@ test_format_age (void)
 static void
 test_format_latency (void)
 {
+  g_autofree char *data_dir = tg_test_make_data_dir ();
   g_autofree char *none = NULL;
   g_autofree char *zero = NULL;
   g_autofree char *ms = NULL;
   g_autofree char *seconds = NULL;
-
-  g_autofree char *data_dir = tg_test_make_data_dir ();
-
 
   none = tg_health_row_format_latency (-1);
   g_assert_null (none);
@@ -139,12 +135,11 @@ test_widget (void)
     { TG_HEALTH_STATUS_DOWN,     "Down",     "network-error-symbolic",   "error" },
     { TG_HEALTH_STATUS_UNKNOWN,  "Unknown",  "dialog-question-symbolic", "dim-label" },
   };
+  g_autofree char *data_dir = tg_test_make_data_dir ();
   GtkWidget *row;
   TgProviderHealth health = { 0 };
   guint notified = 0;
   gint64 now = g_get_real_time () / 1000;
-
-  g_autofree char *data_dir = tg_test_make_data_dir ();
 
   row = g_object_ref_sink (tg_health_row_new ());
   g_signal_connect_swapped (row, "notify::health", G_CALLBACK (count), &notified);
