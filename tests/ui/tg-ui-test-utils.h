@@ -31,4 +31,9 @@ guint32          tg_ui_test_pixel_at          (cairo_surface_t *surface,
                                                int           x,
                                                int           y);
 
+/* Renders @widget as it is on screen into a PNG at @path (for the demos that
+ * make docs/screenshots/); says what it wrote, or why not, on stdout/stderr. */
+void             tg_ui_test_save_png          (GtkWidget    *widget,
+                                               const char   *path);
+
 G_END_DECLS
