@@ -87,8 +87,9 @@ tg_cli_handles (int    argc,
   if (argc < 2)
     return FALSE;
 
-  /* D-Bus activation and the like pass GApplication's own options. */
-  if (g_str_has_prefix (argv[1], "--gapplication-"))
+  /* D-Bus activation and the like pass GApplication's own options; the
+   * autostart entry passes --background (TgApplication's). */
+  if (g_str_has_prefix (argv[1], "--gapplication-") || g_str_equal (argv[1], "--background"))
     return FALSE;
 
   /* Everything else is ours, including unknown words, so they fail with exit 2
