@@ -38,7 +38,8 @@ tg_autostart_write_file (gboolean   enable,
 
   if (!enable)
     {
-      if (g_unlink (path) != 0 && errno != ENOENT)
+      /* ENOTDIR: "autostart" is not a folder, so there is no entry either. */
+      if (g_unlink (path) != 0 && errno != ENOENT && errno != ENOTDIR)
         {
           int saved_errno = errno;
 
@@ -84,6 +85,7 @@ typedef struct {
   GDBusConnection *bus;
   guint            response_id;
   GSource         *cancel_source;
+  char            *handle;        /* the Request path subscribed to */
   gboolean         done;
 } PortalRequest;
 
@@ -100,6 +102,7 @@ portal_request_free (PortalRequest *request)
 {
   g_assert (request->response_id == 0 && request->cancel_source == NULL);
   g_clear_object (&request->bus);
+  g_free (request->handle);
   g_free (request);
 }
 
@@ -182,6 +185,8 @@ subscribe_response (GTask      *task,
   PortalRequest *request = g_task_get_task_data (task);
 
   unsubscribe_response (request);
+  g_free (request->handle);
+  request->handle = g_strdup (handle);
   request->response_id =
     g_dbus_connection_signal_subscribe (request->bus, PORTAL_BUS_NAME, PORTAL_REQUEST, "Response",
                                         handle, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
@@ -209,9 +214,12 @@ request_background_cb (GObject      *source,
       return;
     }
 
-  /* Portals older than 0.9 choose the path themselves. */
+  /* Portals older than 0.9 choose the path themselves. Only then is the
+   * subscription replaced: a new one would miss a Response that is already
+   * on its way. */
   g_variant_get (reply, "(&o)", &handle);
-  subscribe_response (task, handle);
+  if (g_strcmp0 (handle, request->handle) != 0)
+    subscribe_response (task, handle);
 }
 
 static gboolean
