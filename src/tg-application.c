@@ -613,3 +613,10 @@ tg_application_get_background_hold (TgApplication *self)
   g_return_val_if_fail (TG_IS_APPLICATION (self), FALSE);
   return self->background_hold;
 }
+
+TgNotifier *
+tg_application_get_notifier (TgApplication *self)
+{
+  g_return_val_if_fail (TG_IS_APPLICATION (self), NULL);
+  return self->notifier;
+}

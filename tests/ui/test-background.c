@@ -14,6 +14,7 @@
 #include "tg-application.h"
 #include "tg-autostart.h"
 #include "tg-cli.h"
+#include "tg-notifier.h"
 #include "tg-test-utils.h"
 #include "tg-ui-test-utils.h"
 
@@ -670,8 +671,26 @@ settings_check_cb (gpointer user_data)
   state = g_action_get_state (pause);
   g_assert_false (g_variant_get_boolean (state));
 
-  /* The notifications setting exists for the preferences window. */
+  /* The notifications setting switches the notifier. */
   g_assert_true (g_settings_get_boolean (settings, "notifications"));
+  g_assert_true (tg_notifier_get_enabled (tg_application_get_notifier (run->app)));
+  g_settings_set_boolean (settings, "notifications", FALSE);
+  g_assert_false (tg_notifier_get_enabled (tg_application_get_notifier (run->app)));
+  g_settings_set_boolean (settings, "notifications", TRUE);
+  g_assert_true (tg_notifier_get_enabled (tg_application_get_notifier (run->app)));
+
+  /* A notification's action: the window it has, or a new one. */
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "show-page", g_variant_new_string ("usage"));
+  g_assert_cmpuint (n_windows (run->app), ==, 1);
+  g_settings_set_boolean (settings, "run-in-background", TRUE);
+  close_all_windows (run->app);
+  g_assert_cmpuint (n_windows (run->app), ==, 0);
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "show-page", g_variant_new_string ("providers"));
+  g_assert_cmpuint (n_windows (run->app), ==, 1);
+  g_assert_false (tg_application_get_background_hold (run->app));
+
+  /* Check now runs (only keyless local providers are eligible here; quit cancels). */
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "check-now", NULL);
 
   run->checked = TRUE;
   g_application_quit (G_APPLICATION (run->app));
