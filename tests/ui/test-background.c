@@ -150,7 +150,60 @@ test_autostart_file_error (void)
   }
 }
 
-/* A fake Background portal */
+/* Fake desktop services on the private bus, each on a connection of its own
+ * as the real ones are other peers. */
+
+typedef struct {
+  GDBusConnection *bus;
+  guint            owner_id;
+  guint            object_id;
+  gboolean         name_acquired;
+} FakeService;
+
+static void
+name_acquired_cb (GDBusConnection *bus,
+                  const char      *name,
+                  gpointer         user_data)
+{
+  ((FakeService *) user_data)->name_acquired = TRUE;
+}
+
+static void
+fake_service_start (FakeService                *service,
+                    const char                 *name,
+                    const char                 *object_path,
+                    const char                 *xml,
+                    const GDBusInterfaceVTable *vtable,
+                    gpointer                    user_data)
+{
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (xml, NULL);
+  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GError) error = NULL;
+
+  memset (service, 0, sizeof *service);
+  service->bus = g_dbus_connection_new_for_address_sync (address,
+                                                         G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                         G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                         NULL, NULL, &error);
+  g_assert_no_error (error);
+  service->object_id = g_dbus_connection_register_object (service->bus, object_path, info->interfaces[0],
+                                                          vtable, user_data, NULL, &error);
+  g_assert_no_error (error);
+  service->owner_id = g_bus_own_name_on_connection (service->bus, name, G_BUS_NAME_OWNER_FLAGS_NONE,
+                                                    name_acquired_cb, NULL, service, NULL);
+  wait_for (&service->name_acquired);
+}
+
+static void
+fake_service_stop (FakeService *service)
+{
+  g_bus_unown_name (service->owner_id);
+  g_dbus_connection_unregister_object (service->bus, service->object_id);
+  g_dbus_connection_close_sync (service->bus, NULL, NULL);
+  g_clear_object (&service->bus);
+}
+
+/* The Background portal */
 
 static const char portal_xml[] =
   "<node>"
@@ -164,10 +217,7 @@ static const char portal_xml[] =
   "</node>";
 
 typedef struct {
-  GDBusConnection *bus;
-  guint            owner_id;
-  guint            object_id;
-  gboolean         name_acquired;
+  FakeService      service;
   int              response;     /* what to answer; -1: never answer */
   guint            n_calls;
   gboolean         called;
@@ -214,48 +264,120 @@ fake_portal_method_call (GDBusConnection       *bus,
 }
 
 static void
-name_acquired_cb (GDBusConnection *bus,
-                  const char      *name,
-                  gpointer         user_data)
-{
-  ((FakePortal *) user_data)->name_acquired = TRUE;
-}
-
-static void
 fake_portal_start (FakePortal *portal,
                    int         response)
 {
   static const GDBusInterfaceVTable vtable = { .method_call = fake_portal_method_call };
-  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (portal_xml, NULL);
-  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-  g_autoptr(GError) error = NULL;
 
   memset (portal, 0, sizeof *portal);
   portal->response = response;
-  /* A connection of its own, as the real portal is another peer. */
-  portal->bus = g_dbus_connection_new_for_address_sync (address,
-                                                        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                        G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                        NULL, NULL, &error);
-  g_assert_no_error (error);
-  portal->object_id = g_dbus_connection_register_object (portal->bus, "/org/freedesktop/portal/desktop",
-                                                         info->interfaces[0], &vtable, portal, NULL, &error);
-  g_assert_no_error (error);
-  portal->owner_id = g_bus_own_name_on_connection (portal->bus, "org.freedesktop.portal.Desktop",
-                                                   G_BUS_NAME_OWNER_FLAGS_NONE, name_acquired_cb, NULL,
-                                                   portal, NULL);
-  wait_for (&portal->name_acquired);
+  fake_service_start (&portal->service, "org.freedesktop.portal.Desktop", "/org/freedesktop/portal/desktop",
+                      portal_xml, &vtable, portal);
 }
 
 static void
 fake_portal_stop (FakePortal *portal)
 {
-  g_bus_unown_name (portal->owner_id);
-  g_dbus_connection_unregister_object (portal->bus, portal->object_id);
-  g_dbus_connection_close_sync (portal->bus, NULL, NULL);
-  g_clear_object (&portal->bus);
+  fake_service_stop (&portal->service);
   g_clear_pointer (&portal->parent_window, g_free);
   g_clear_pointer (&portal->options, g_variant_unref);
+}
+
+/* A notification server (org.freedesktop.Notifications), which GNotification
+ * uses when the desktop offers nothing better. */
+
+static const char notifications_xml[] =
+  "<node>"
+  "  <interface name='org.freedesktop.Notifications'>"
+  "    <method name='Notify'>"
+  "      <arg type='s' name='app_name' direction='in'/>"
+  "      <arg type='u' name='replaces_id' direction='in'/>"
+  "      <arg type='s' name='app_icon' direction='in'/>"
+  "      <arg type='s' name='summary' direction='in'/>"
+  "      <arg type='s' name='body' direction='in'/>"
+  "      <arg type='as' name='actions' direction='in'/>"
+  "      <arg type='a{sv}' name='hints' direction='in'/>"
+  "      <arg type='i' name='expire_timeout' direction='in'/>"
+  "      <arg type='u' name='id' direction='out'/>"
+  "    </method>"
+  "    <method name='CloseNotification'>"
+  "      <arg type='u' name='id' direction='in'/>"
+  "    </method>"
+  "    <method name='GetCapabilities'>"
+  "      <arg type='as' name='capabilities' direction='out'/>"
+  "    </method>"
+  "  </interface>"
+  "</node>";
+
+typedef struct {
+  FakeService  service;
+  guint        n_notify;
+  guint        last_id;
+  char        *summary;
+  char        *body;
+  char       **actions;
+} FakeNotifications;
+
+static void
+fake_notifications_method_call (GDBusConnection       *bus,
+                                const char            *sender,
+                                const char            *object_path,
+                                const char            *interface_name,
+                                const char            *method_name,
+                                GVariant              *parameters,
+                                GDBusMethodInvocation *invocation,
+                                gpointer               user_data)
+{
+  FakeNotifications *server = user_data;
+  const char *capabilities[] = { "actions", "body", NULL };
+
+  if (g_str_equal (method_name, "GetCapabilities"))
+    {
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", capabilities));
+      return;
+    }
+  if (g_str_equal (method_name, "CloseNotification"))
+    {
+      g_dbus_method_invocation_return_value (invocation, NULL);
+      return;
+    }
+
+  g_clear_pointer (&server->summary, g_free);
+  g_clear_pointer (&server->body, g_free);
+  g_clear_pointer (&server->actions, g_strfreev);
+  g_variant_get (parameters, "(&su&sss^as@a{sv}i)", NULL, NULL, NULL, &server->summary, &server->body,
+                 &server->actions, NULL, NULL);
+  server->n_notify++;
+  server->last_id = server->n_notify;
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", server->last_id));
+}
+
+static void
+fake_notifications_start (FakeNotifications *server)
+{
+  static const GDBusInterfaceVTable vtable = { .method_call = fake_notifications_method_call };
+
+  memset (server, 0, sizeof *server);
+  fake_service_start (&server->service, "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+                      notifications_xml, &vtable, server);
+}
+
+static void
+fake_notifications_stop (FakeNotifications *server)
+{
+  fake_service_stop (&server->service);
+  g_clear_pointer (&server->summary, g_free);
+  g_clear_pointer (&server->body, g_free);
+  g_clear_pointer (&server->actions, g_strfreev);
+}
+
+/* The user clicks the notification. */
+static void
+fake_notifications_click (FakeNotifications *server)
+{
+  g_dbus_connection_emit_signal (server->service.bus, NULL, "/org/freedesktop/Notifications",
+                                 "org.freedesktop.Notifications", "ActionInvoked",
+                                 g_variant_new ("(us)", server->last_id, "default"), NULL);
 }
 
 typedef struct {
@@ -719,6 +841,70 @@ test_app_settings (void)
   g_assert_true (run.checked);
 }
 
+/* End to end: an outage reaches the desktop's notification server through
+ * GNotification, and clicking it opens the window. */
+
+static FakeNotifications notification_server;
+
+static gboolean
+notification_step_cb (gpointer user_data)
+{
+  AppRun *run = user_data;
+
+  if (notification_server.n_notify == 0)
+    return G_SOURCE_CONTINUE;
+
+  if (!run->checked)
+    {
+      g_assert_cmpuint (notification_server.n_notify, ==, 1);
+      g_assert_cmpstr (notification_server.summary, ==, "OpenAI is down");
+      g_assert_cmpstr (notification_server.body, ==, "Tollgate will keep checking.");
+      g_assert_true (g_strv_contains ((const char * const *) notification_server.actions, "default"));
+      g_assert_cmpuint (n_windows (run->app), ==, 0);
+      run->checked = TRUE;
+      fake_notifications_click (&notification_server);
+      return G_SOURCE_CONTINUE;
+    }
+
+  /* The click ran app.show-page: a window again. */
+  if (n_windows (run->app) == 0)
+    return G_SOURCE_CONTINUE;
+  g_application_quit (G_APPLICATION (run->app));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+outage_on_activate_cb (GApplication *app,
+                       AppRun       *run)
+{
+  if (run->n_activates++ > 0)
+    return;
+
+  /* Windowless in the background, then OpenAI goes down. */
+  close_all_windows (run->app);
+  g_signal_emit_by_name (tg_application_get_health (run->app), "status-changed", "openai",
+                         (int) TG_HEALTH_STATUS_HEALTHY, (int) TG_HEALTH_STATUS_DOWN);
+  g_timeout_add (50, notification_step_cb, run);
+}
+
+static void
+test_app_notification_end_to_end (void)
+{
+  g_auto(AppRun) run = { 0 };
+
+  if (!g_test_subprocess ())
+    {
+      trap_in_subprocess (G_TEST_SUBPROCESS_INHERIT_STDERR);
+      return;
+    }
+
+  fake_notifications_start (&notification_server);
+  g_assert_cmpint (run_app (&run, TRUE, NULL, G_CALLBACK (outage_on_activate_cb)), ==, 0);
+  g_assert_true (run.checked);
+  g_assert_cmpuint (notification_server.n_notify, ==, 1);
+  fake_notifications_stop (&notification_server);
+}
+
 /* Without the schema the app runs on the defaults and says why. */
 static void
 test_app_without_schema (void)
@@ -774,6 +960,7 @@ main (int   argc,
   g_test_add_func ("/background/app/background-start-not-allowed", test_app_background_start_not_allowed);
   g_test_add_func ("/background/app/settings", test_app_settings);
   g_test_add_func ("/background/app/without-schema", test_app_without_schema);
+  g_test_add_func ("/background/app/notification-end-to-end", test_app_notification_end_to_end);
 
   status = g_test_run ();
   if (empty_schema_dir != NULL)
