@@ -32,6 +32,7 @@ struct _TgApplication
   gboolean            background_hold;   /* one g_application_hold() while windowless */
   gboolean            start_in_background; /* --background, until the first activate */
   gboolean            syncing_autostart; /* the setting is being set to what the portal said */
+  gboolean            shutting_down;
 };
 
 G_DEFINE_FINAL_TYPE (TgApplication, tg_application, ADW_TYPE_APPLICATION)
@@ -207,7 +208,7 @@ tg_application_window_removed (GtkApplication *app,
   TgApplication *self = TG_APPLICATION (app);
   GList *windows = gtk_application_get_windows (app);
 
-  if (windows != NULL && windows->next == NULL && windows->data == window &&
+  if (!self->shutting_down && windows != NULL && windows->next == NULL && windows->data == window &&
       get_setting (self, "run-in-background"))
     take_background_hold (self);
 
@@ -461,6 +462,8 @@ tg_application_shutdown (GApplication *app)
 {
   TgApplication *self = TG_APPLICATION (app);
 
+  /* Windows closed from here on end the run, whatever the settings say. */
+  self->shutting_down = TRUE;
   g_cancellable_cancel (self->cancellable);
   if (self->health != NULL)
     tg_health_monitor_stop (self->health);

@@ -839,6 +839,8 @@ test_app_settings (void)
 
   g_assert_cmpint (run_app (&run, FALSE, NULL, G_CALLBACK (settings_activate_cb)), ==, 0);
   g_assert_true (run.checked);
+  /* It quit with a window open and run-in-background on: no hold left. */
+  g_assert_false (tg_application_get_background_hold (run.app));
 }
 
 /* End to end: an outage reaches the desktop's notification server through
