@@ -238,7 +238,11 @@ autostart_portal_cb (GObject      *source,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-      g_warning ("%s", error->message);
+      /* Refusing is the user's choice, not a fault. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+        g_debug ("%s", error->message);
+      else
+        g_warning ("%s", error->message);
       autostart = FALSE;
     }
 

@@ -42,14 +42,18 @@ typedef struct {
   TgHealthMonitor    *health;
   TgAnalyticsService *analytics;
   TgNotifier         *notifier;
-  gint64              now;
+  gint64              now;       /* the time; with real_clock, an offset to the real time */
+  gboolean            real_clock;
   GPtrArray          *sent;      /* Sent*, in order */
 } Env;
 
 static gint64
 env_clock (gpointer user_data)
 {
-  return ((Env *) user_data)->now;
+  Env *env = user_data;
+
+  /* The timer test moves a real clock; the others a fixed one. */
+  return env->real_clock ? g_get_real_time () / 1000 + env->now : env->now;
 }
 
 static void
@@ -397,6 +401,43 @@ test_held_back_recovery_is_told_later (void)
   env_clear (&env);
 }
 
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* The notifier's own timer sends what was held back, without a flush. */
+static void
+test_timer_sends_held_back (void)
+{
+  gboolean timed_out = FALSE;
+  guint timeout_id;
+  Env env;
+
+  env_init (&env);
+  env.real_clock = TRUE;
+  env.now = 0;
+
+  change (&env, "openai", TG_HEALTH_STATUS_HEALTHY, TG_HEALTH_STATUS_DOWN);
+  assert_titles (&env, "OpenAI is down");
+
+  /* Nearly ten minutes later: the recovery waits the last 200 ms. */
+  env.now = TG_NOTIFIER_PROVIDER_INTERVAL_MS - 200;
+  change (&env, "openai", TG_HEALTH_STATUS_DOWN, TG_HEALTH_STATUS_HEALTHY);
+  assert_titles (&env, "");
+
+  timeout_id = g_timeout_add_seconds (10, timeout_cb, &timed_out);
+  while (env.sent->len == 0 && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (timeout_id);
+  assert_titles (&env, "OpenAI is back");
+
+  env_clear (&env);
+}
+
 static void
 test_global_cap_and_summary (void)
 {
@@ -606,6 +647,7 @@ main (int   argc,
   g_test_add_func ("/notifier/health/unknown-is-never-news", test_unknown_is_never_news);
   g_test_add_func ("/notifier/health/flapping-is-one-notification", test_flapping_is_one_notification);
   g_test_add_func ("/notifier/health/held-back-recovery-is-told-later", test_held_back_recovery_is_told_later);
+  g_test_add_func ("/notifier/health/timer-sends-held-back", test_timer_sends_held_back);
   g_test_add_func ("/notifier/health/global-cap-and-summary", test_global_cap_and_summary);
   g_test_add_func ("/notifier/health/disabled-sends-nothing", test_disabled_sends_nothing);
   g_test_add_func ("/notifier/health/real-outage", test_real_outage);
