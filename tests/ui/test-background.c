@@ -539,6 +539,7 @@ test_portal_missing (void)
 /* The application, each case in a subprocess */
 
 typedef struct {
+  const char    *hook_signal;  /* what run_app() connects on_activate to; NULL: "activate" */
   TgApplication *app;
   gboolean       timed_out;
   gboolean       checked;
@@ -588,7 +589,7 @@ run_app (AppRun     *run,
   run->app = tg_application_new ();
   /* An id of its own: other tests may run an app on the same bus. */
   g_application_set_application_id (G_APPLICATION (run->app), TEST_APP_ID);
-  g_signal_connect_after (run->app, "activate", on_activate, run);
+  g_signal_connect_after (run->app, run->hook_signal != NULL ? run->hook_signal : "activate", on_activate, run);
   timeout_id = g_timeout_add_seconds (20, run_timeout_cb, run);
   status = g_application_run (G_APPLICATION (run->app), arg != NULL ? 2 : 1, argv);
   g_assert_false (run->timed_out);
@@ -843,6 +844,42 @@ test_app_settings (void)
   g_assert_false (tg_application_get_background_hold (run.app));
 }
 
+static gboolean
+service_check_cb (gpointer user_data)
+{
+  AppRun *run = user_data;
+
+  /* GApplication does not activate a service; the hold keeps it alive. */
+  g_assert_cmpuint (n_windows (run->app), ==, 0);
+  g_assert_true (tg_application_get_background_hold (run->app));
+  run->checked = TRUE;
+  g_application_quit (G_APPLICATION (run->app));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+check_soon_cb (GApplication *app,
+               AppRun       *run)
+{
+  g_timeout_add (200, service_check_cb, run);
+}
+
+/* Started by D-Bus activation with run-in-background: held, no window. */
+static void
+test_app_service_start (void)
+{
+  g_auto(AppRun) run = { .hook_signal = "startup" };
+
+  if (!g_test_subprocess ())
+    {
+      trap_in_subprocess (G_TEST_SUBPROCESS_INHERIT_STDERR);
+      return;
+    }
+
+  g_assert_cmpint (run_app (&run, TRUE, "--gapplication-service", G_CALLBACK (check_soon_cb)), ==, 0);
+  g_assert_true (run.checked);
+}
+
 /* End to end: an outage reaches the desktop's notification server through
  * GNotification, and clicking it opens the window. */
 
@@ -960,6 +997,7 @@ main (int   argc,
   g_test_add_func ("/background/app/quits-with-its-window", test_app_quits_with_its_window);
   g_test_add_func ("/background/app/background-start", test_app_background_start);
   g_test_add_func ("/background/app/background-start-not-allowed", test_app_background_start_not_allowed);
+  g_test_add_func ("/background/app/service-start", test_app_service_start);
   g_test_add_func ("/background/app/settings", test_app_settings);
   g_test_add_func ("/background/app/without-schema", test_app_without_schema);
   g_test_add_func ("/background/app/notification-end-to-end", test_app_notification_end_to_end);
