@@ -709,7 +709,9 @@ background_start_check_cb (gpointer user_data)
 {
   AppRun *run = user_data;
 
-  g_assert_cmpuint (run->n_activates, ==, 1);
+  /* Activated at most once (GApplication does not activate a service), no
+   * window, and the hold keeps it alive. */
+  g_assert_cmpuint (run->n_activates, <=, 1);
   g_assert_cmpuint (n_windows (run->app), ==, 0);
   g_assert_true (tg_application_get_background_hold (run->app));
   run->checked = TRUE;
@@ -844,24 +846,11 @@ test_app_settings (void)
   g_assert_false (tg_application_get_background_hold (run.app));
 }
 
-static gboolean
-service_check_cb (gpointer user_data)
-{
-  AppRun *run = user_data;
-
-  /* GApplication does not activate a service; the hold keeps it alive. */
-  g_assert_cmpuint (n_windows (run->app), ==, 0);
-  g_assert_true (tg_application_get_background_hold (run->app));
-  run->checked = TRUE;
-  g_application_quit (G_APPLICATION (run->app));
-  return G_SOURCE_REMOVE;
-}
-
 static void
 check_soon_cb (GApplication *app,
                AppRun       *run)
 {
-  g_timeout_add (200, service_check_cb, run);
+  g_timeout_add (200, background_start_check_cb, run);
 }
 
 /* Started by D-Bus activation with run-in-background: held, no window. */
