@@ -46,7 +46,7 @@ build: install-deps $(BUILDDIR)/build.ninja
 
 # The schema compiled into the build dir stands in for an installed one.
 run: build
-	GSETTINGS_SCHEMA_DIR=$(CURDIR)/$(BUILDDIR)/data ./$(BUILDDIR)/src/tollgate
+	GSETTINGS_SCHEMA_DIR=$(CURDIR)/$(BUILDDIR)/data TOLLGATE_ICON_THEME_PATH=$(CURDIR)/data/icons ./$(BUILDDIR)/src/tollgate
 
 test: build
 	./tests/run-headless meson test -C $(BUILDDIR) $(MESON_TEST_OPTS)

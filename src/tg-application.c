@@ -7,6 +7,8 @@
 #include <glib/gi18n.h>
 
 #include "tg-application.h"
+#include "tg-money.h"
+#include "tg-status-notifier.h"
 #include "tg-autostart.h"
 #include "tg-notifier.h"
 #include "tg-window.h"
@@ -33,6 +35,10 @@ struct _TgApplication
   gboolean            start_in_background; /* --background, until the first activate */
   gboolean            syncing_autostart; /* the setting is being set to what the portal said */
   gboolean            shutting_down;
+
+  /* The tray icon (docs/tray.md); NULL without a session bus. */
+  TgStatusNotifier   *tray;
+  guint               tray_update_source;
 };
 
 G_DEFINE_FINAL_TYPE (TgApplication, tg_application, ADW_TYPE_APPLICATION)
@@ -441,6 +447,94 @@ tg_application_add_background_actions (TgApplication *self)
                                  _("Start without a window, to keep watching in the background"), NULL);
 }
 
+/* The tray: the worst status as the icon, and a tooltip line per provider
+ * that has a status or spent something today. */
+static gboolean
+update_tray (gpointer user_data)
+{
+  TgApplication *self = user_data;
+  g_autoptr(GPtrArray) health = tg_health_monitor_list (self->health);
+  g_autoptr(GPtrArray) spend = NULL;
+  g_autoptr(GString) body = g_string_new (NULL);
+  g_autofree char *title = NULL;
+  TgHealthStatus overall = tg_health_monitor_get_overall_status (self->health);
+  gint64 now_ms = g_get_real_time () / 1000;
+  gint64 day_start, day_end;
+
+  self->tray_update_source = 0;
+
+  tg_analytics_service_get_period_bounds (self->analytics, TG_BUDGET_PERIOD_DAILY, now_ms, &day_start, &day_end);
+  /* No store: the tooltip shows health alone. */
+  spend = tg_analytics_service_get_by_provider (self->analytics, day_start, now_ms + 1, NULL);
+
+  for (guint i = 0; i < health->len; i++)
+    {
+      const TgProviderHealth *provider_health = g_ptr_array_index (health, i);
+      const TgCatalogProvider *provider = tg_catalog_get_provider (self->catalog, provider_health->provider_id);
+      gint64 spent = 0;
+
+      for (guint j = 0; spend != NULL && j < spend->len; j++)
+        {
+          const TgUsageAggregate *row = g_ptr_array_index (spend, j);
+
+          if (g_strcmp0 (row->key, provider_health->provider_id) == 0)
+            spent = row->cost_micros;
+        }
+
+      if (provider_health->status == TG_HEALTH_STATUS_UNKNOWN && spent == 0)
+        continue;
+
+      {
+        g_autofree char *money = tg_money_format (spent);
+
+        if (body->len > 0)
+          g_string_append_c (body, '\n');
+        /* Translators: a line of the tray icon's tooltip: provider, its health, what it cost today. */
+        g_string_append_printf (body, _("%s: %s, %s today"),
+                                provider != NULL ? provider->name : provider_health->provider_id,
+                                tg_health_status_get_label (provider_health->status), money);
+      }
+    }
+
+  /* Translators: the tray icon's tooltip title, with the overall health ("Healthy", "Down", …). */
+  title = g_strdup_printf (_("Tollgate — %s"), tg_health_status_get_label (overall));
+  tg_status_notifier_set_status (self->tray, overall, title,
+                                body->len > 0 ? body->str : _("No provider is checked yet."));
+  return G_SOURCE_REMOVE;
+}
+
+/* Bursts of records or checks come to one tooltip update. */
+static void
+queue_tray_update (TgApplication *self)
+{
+  if (self->tray != NULL && self->tray_update_source == 0)
+    self->tray_update_source = g_idle_add (update_tray, self);
+}
+
+static void
+tray_status_changed_cb (TgApplication *self)
+{
+  queue_tray_update (self);
+}
+
+static void
+tg_application_start_tray (TgApplication *self)
+{
+  GDBusConnection *connection = g_application_get_dbus_connection (G_APPLICATION (self));
+
+  if (connection == NULL)
+    return;
+
+  /* Uninstalled (make run), the status icons are in the source tree. */
+  self->tray = tg_status_notifier_new (connection, G_ACTION_GROUP (self),
+                                       g_getenv ("TOLLGATE_ICON_THEME_PATH"));
+  g_signal_connect_object (self->health, "status-changed", G_CALLBACK (tray_status_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->analytics, "usage-recorded", G_CALLBACK (tray_status_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  queue_tray_update (self);
+}
+
 static void
 tg_application_startup (GApplication *app)
 {
@@ -459,6 +553,7 @@ tg_application_startup (GApplication *app)
   tg_application_load (self);
   tg_application_start_services (self);
   tg_application_start_background (self);
+  tg_application_start_tray (self);
 }
 
 static void
@@ -472,6 +567,9 @@ tg_application_shutdown (GApplication *app)
   if (self->health != NULL)
     tg_health_monitor_stop (self->health);
   release_background_hold (self);
+  /* Before GApplication lets go of the bus connection the item lives on. */
+  g_clear_handle_id (&self->tray_update_source, g_source_remove);
+  g_clear_object (&self->tray);
 
   G_APPLICATION_CLASS (tg_application_parent_class)->shutdown (app);
 }
@@ -509,6 +607,8 @@ tg_application_dispose (GObject *object)
 {
   TgApplication *self = TG_APPLICATION (object);
 
+  g_clear_handle_id (&self->tray_update_source, g_source_remove);
+  g_clear_object (&self->tray);
   g_clear_object (&self->notifier);
   g_clear_object (&self->settings);
   g_clear_object (&self->ai_client);
@@ -626,4 +726,11 @@ tg_application_get_notifier (TgApplication *self)
 {
   g_return_val_if_fail (TG_IS_APPLICATION (self), NULL);
   return self->notifier;
+}
+
+TgStatusNotifier *
+tg_application_get_tray (TgApplication *self)
+{
+  g_return_val_if_fail (TG_IS_APPLICATION (self), NULL);
+  return self->tray;
 }

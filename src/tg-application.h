@@ -11,6 +11,7 @@
 #include "tg-health-monitor.h"
 #include "tg-notifier.h"
 #include "tg-secret-store.h"
+#include "tg-status-notifier.h"
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,8 @@ GSettings     *tg_application_get_settings      (TgApplication *self);
 TgNotifier    *tg_application_get_notifier      (TgApplication *self);
 /* Whether the app holds itself alive without a window (run in background). */
 gboolean       tg_application_get_background_hold (TgApplication *self);
+/* The tray icon; NULL without a session bus. */
+TgStatusNotifier   *tg_application_get_tray        (TgApplication *self);
 /* The first error met while opening the store or catalogue, for the window to show; NULL if none. */
 const GError  *tg_application_get_startup_error (TgApplication *self);
 

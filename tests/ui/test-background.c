@@ -933,6 +933,59 @@ test_app_notification_end_to_end (void)
   fake_notifications_stop (&notification_server);
 }
 
+/* The tray icon follows the health monitor: OpenAI's circuit opens, the icon
+ * turns "down" and the tooltip names it. */
+static gboolean
+tray_step_cb (gpointer user_data)
+{
+  AppRun *run = user_data;
+  TgStatusNotifier *tray = tg_application_get_tray (run->app);
+
+  if (tg_status_notifier_get_status (tray) != TG_HEALTH_STATUS_DOWN)
+    return G_SOURCE_CONTINUE;
+
+  run->checked = TRUE;
+  g_application_quit (G_APPLICATION (run->app));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+tray_on_activate_cb (GApplication *app,
+                     AppRun       *run)
+{
+  TgHealthMonitor *health = tg_application_get_health (run->app);
+
+  if (run->n_activates++ > 0)
+    return;
+
+  g_assert_nonnull (tg_application_get_tray (run->app));
+  g_assert_cmpint (tg_status_notifier_get_status (tg_application_get_tray (run->app)), !=, TG_HEALTH_STATUS_DOWN);
+
+  /* Enough server failures in a row to open the default circuit. */
+  for (guint i = 0; i < 10 && tg_health_monitor_get_status (health, "openai") != TG_HEALTH_STATUS_DOWN; i++)
+    tg_health_monitor_report (health, "openai", FALSE, 100, 500, "server");
+  g_assert_cmpint (tg_health_monitor_get_status (health, "openai"), ==, TG_HEALTH_STATUS_DOWN);
+  g_timeout_add (20, tray_step_cb, run);
+}
+
+static void
+test_app_tray (void)
+{
+  g_auto(AppRun) run = { 0 };
+
+  if (!g_test_subprocess ())
+    {
+      trap_in_subprocess (G_TEST_SUBPROCESS_INHERIT_STDERR);
+      return;
+    }
+
+  /* The outage is also a notification: something has to take it. */
+  fake_notifications_start (&notification_server);
+  g_assert_cmpint (run_app (&run, FALSE, NULL, G_CALLBACK (tray_on_activate_cb)), ==, 0);
+  g_assert_true (run.checked);
+  fake_notifications_stop (&notification_server);
+}
+
 /* Without the schema the app runs on the defaults and says why. */
 static void
 test_app_without_schema (void)
@@ -990,6 +1043,7 @@ main (int   argc,
   g_test_add_func ("/background/app/settings", test_app_settings);
   g_test_add_func ("/background/app/without-schema", test_app_without_schema);
   g_test_add_func ("/background/app/notification-end-to-end", test_app_notification_end_to_end);
+  g_test_add_func ("/background/app/tray", test_app_tray);
 
   status = g_test_run ();
   if (empty_schema_dir != NULL)
