@@ -44,10 +44,17 @@ gboolean     tg_cost_dashboard_get_empty_visible  (TgCostDashboard *self);
 const char  *tg_cost_dashboard_get_visible_page   (TgCostDashboard *self);
 /* Completed refreshes, to wait for the next one. */
 guint        tg_cost_dashboard_get_n_refreshes    (TgCostDashboard *self);
+/* Which providers have a key, as the keyring would say (the
+ * recommendations' candidates); NULL: unknown. Until the next refresh(). */
+void         tg_cost_dashboard_set_keyed_providers (TgCostDashboard    *self,
+                                                    const char * const *provider_ids);
 /* The export the action runs after the file chooser. */
 void         tg_cost_dashboard_export_to_file     (TgCostDashboard *self,
                                                    GFile           *file);
-/* Milliseconds the last refresh's queries took in the worker thread. */
-double       tg_cost_dashboard_get_last_query_ms  (TgCostDashboard *self);
+/* Milliseconds the last refresh took on the main thread (the budget
+ * status, starting the worker, showing the answers) and in the worker. */
+void         tg_cost_dashboard_get_last_timings   (TgCostDashboard *self,
+                                                   double          *main_ms,
+                                                   double          *worker_ms);
 
 G_END_DECLS
