@@ -24,6 +24,9 @@
 
 /* At most one refresh this often, however fast usage is recorded. */
 #define REFRESH_INTERVAL_MS 250
+/* Recommendations read 30 days of raw rows (600 ms on a million rows) and one
+ * request hardly moves them: asked again at most this often. */
+#define RECOMMENDATIONS_INTERVAL_US (60 * G_USEC_PER_SEC)
 
 #define HOUR_MS G_GINT64_CONSTANT (3600000)
 
@@ -47,6 +50,7 @@ typedef struct {
   TgTimeBucket       bucket;
   char             **keyed_ids;       /* nullable */
   gboolean           want_recommendations;
+  gint64             started_us;
 
   gboolean           any_usage;
   TgUsageAggregate  *totals;
@@ -84,6 +88,7 @@ struct _TgCostDashboard
   gboolean            query_pending;   /* something changed while it ran */
   guint               refresh_source;
   gint64              last_refresh_us; /* monotonic */
+  gint64              recommendations_us; /* monotonic; 0: ask at the next refresh */
   guint               n_refreshes;
   double              start_ms;        /* main thread, before the worker */
   double              last_main_ms;    /* main thread, start and apply */
@@ -668,6 +673,8 @@ query_done (GObject      *source,
           update_cards (self, query->totals);
           update_charts (self, query);
           update_recommendations (self, query->recommendations);
+          if (query->recommendations != NULL)
+            self->recommendations_us = query->started_us;
           gtk_stack_set_visible_child_name (self->stack, "usage");
         }
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "dashboard.export-csv", query->any_usage);
@@ -723,7 +730,10 @@ start_refresh (TgCostDashboard *self)
   query->now_ms = now_ms (self);
   compute_range (self, query->now_ms, &query->from_ms, &query->to_ms, &query->bucket);
   query->keyed_ids = g_strdupv (self->keyed_ids);
-  query->want_recommendations = self->catalog != NULL;
+  query->want_recommendations = self->catalog != NULL &&
+                                 (self->recommendations_us == 0 ||
+                                  self->last_refresh_us - self->recommendations_us >= RECOMMENDATIONS_INTERVAL_US);
+  query->started_us = self->last_refresh_us;
 
   if (self->query_cancellable == NULL)
     self->query_cancellable = g_cancellable_new ();
@@ -768,6 +778,7 @@ cancel_queries (TgCostDashboard *self)
   g_clear_object (&self->query_cancellable);
   self->query_running = FALSE;
   self->query_pending = FALSE;
+  self->recommendations_us = 0;
   g_clear_pointer (&self->worker, worker_unref);
   g_clear_handle_id (&self->refresh_source, g_source_remove);
 }
@@ -809,6 +820,7 @@ list_keys_cb (GObject      *source,
     g_debug ("Which providers have a key is unknown: %s", error != NULL ? error->message : "");
   g_clear_pointer (&self->keyed_ids, g_strfreev);
   self->keyed_ids = g_steal_pointer (&ids);
+  self->recommendations_us = 0;
   queue_refresh (self);
 }
 
@@ -1235,6 +1247,7 @@ tg_cost_dashboard_refresh (TgCostDashboard *self)
   g_return_if_fail (TG_IS_COST_DASHBOARD (self));
 
   list_keys (self);
+  self->recommendations_us = 0;
   g_clear_handle_id (&self->refresh_source, g_source_remove);
   start_refresh (self);
 }
@@ -1251,6 +1264,7 @@ tg_cost_dashboard_set_keyed_providers (TgCostDashboard    *self,
   g_clear_object (&self->keys_cancellable);
   g_clear_pointer (&self->keyed_ids, g_strfreev);
   self->keyed_ids = g_strdupv ((char **) provider_ids);
+  self->recommendations_us = 0;
   queue_refresh (self);
 }
 

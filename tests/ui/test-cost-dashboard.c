@@ -165,6 +165,27 @@ set_range (Fixture     *fixture,
   wait_for_refresh (fixture, n);
 }
 
+/* The range button labelled @label (with its mnemonic). */
+static GtkToggleButton *
+find_range_button (GtkWidget  *widget,
+                   const char *label)
+{
+  if (GTK_IS_TOGGLE_BUTTON (widget) &&
+      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
+    return GTK_TOGGLE_BUTTON (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkToggleButton *found = find_range_button (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 /* Tests */
 
 static void
@@ -323,7 +344,20 @@ test_ranges (Fixture       *fixture,
   g_assert_cmpstr (card_value (fixture, TG_COST_CARD_REQUESTS), ==, "1");
   g_assert_cmpuint (tg_chart_get_n_series (tg_cost_dashboard_get_provider_chart (fixture->dashboard)), ==, 1);
 
-  set_range (fixture, TG_COST_RANGE_WEEK);
+  /* The buttons choose the range, and follow it when it is set. */
+  {
+    GtkToggleButton *week = find_range_button (GTK_WIDGET (fixture->dashboard), "_Week");
+    GtkToggleButton *day = find_range_button (GTK_WIDGET (fixture->dashboard), "_Day");
+    guint n = tg_cost_dashboard_get_n_refreshes (fixture->dashboard);
+
+    g_assert_nonnull (week);
+    g_assert_nonnull (day);
+    g_assert_true (gtk_toggle_button_get_active (day));
+    gtk_toggle_button_set_active (week, TRUE);
+    g_assert_false (gtk_toggle_button_get_active (day));
+    g_assert_cmpint (tg_cost_dashboard_get_range (fixture->dashboard), ==, TG_COST_RANGE_WEEK);
+    wait_for_refresh (fixture, n);
+  }
   g_assert_cmpuint (tg_cost_dashboard_get_n_buckets (fixture->dashboard), ==, 7);
   g_assert_cmpstr (tg_cost_dashboard_get_bucket_label (fixture->dashboard, 0), ==, "Fri 9");
   g_assert_cmpstr (card_value (fixture, TG_COST_CARD_REQUESTS), ==, "2");
@@ -452,6 +486,34 @@ test_no_recommendations (Fixture       *fixture,
 }
 
 static void
+test_recommendations_throttled (Fixture       *fixture,
+                                gconstpointer  user_data)
+{
+  guint n;
+
+  record (fixture, tg_test_make_usage (NOW_MS - 2 * HOUR_MS, "alpha", "alpha-text",
+                                       "ok", 1000, 100, 0, FALSE, 65));
+  attach (fixture);
+  g_assert_cmpuint (tg_cost_dashboard_get_n_recommendations (fixture->dashboard), ==, 0);
+
+  /* A month of alpha-pro arrives: the cards follow at once, the
+   * recommendations (30 days of raw rows) only at their own pace... */
+  n = tg_cost_dashboard_get_n_refreshes (fixture->dashboard);
+  for (guint i = 0; i < 30; i++)
+    record (fixture, tg_test_make_usage (NOW_MS - HOUR_MS - i * DAY_MS, "alpha", "alpha-pro",
+                                         "ok", 9000, 1000, 0, FALSE, 120000));
+  wait_for_refresh (fixture, n);
+  g_assert_cmpstr (card_value (fixture, TG_COST_CARD_REQUESTS), ==, "31");
+  g_assert_cmpuint (tg_cost_dashboard_get_n_recommendations (fixture->dashboard), ==, 0);
+
+  /* ...or when asked. */
+  n = tg_cost_dashboard_get_n_refreshes (fixture->dashboard);
+  tg_cost_dashboard_refresh (fixture->dashboard);
+  wait_for_refresh (fixture, n);
+  g_assert_cmpuint (tg_cost_dashboard_get_n_recommendations (fixture->dashboard), >=, 1);
+}
+
+static void
 on_toast (TgCostDashboard *dashboard,
           const char      *message,
           char           **out)
@@ -575,6 +637,7 @@ main (int   argc,
   ADD ("budget", test_budget);
   ADD ("recommendations", test_recommendations);
   ADD ("no-recommendations", test_no_recommendations);
+  ADD ("recommendations-throttled", test_recommendations_throttled);
   ADD ("export", test_export);
   ADD ("narrow-dark", test_narrow_dark);
 #undef ADD
