@@ -89,6 +89,7 @@ struct _TgCostDashboard
   guint               refresh_source;
   gint64              last_refresh_us; /* monotonic */
   gint64              recommendations_us; /* monotonic; 0: ask at the next refresh */
+  gboolean            stale;           /* a change came while the page was hidden */
   guint               n_refreshes;
   double              start_ms;        /* main thread, before the worker */
   double              last_main_ms;    /* main thread, start and apply */
@@ -764,6 +765,15 @@ queue_refresh (TgCostDashboard *self)
   gint64 since_ms = (g_get_monotonic_time () - self->last_refresh_us) / 1000;
   guint delay_ms = since_ms >= REFRESH_INTERVAL_MS ? 0 : (guint) (REFRESH_INTERVAL_MS - since_ms);
 
+  /* In a window but not shown (another page is): nobody would see it, so
+   * the queries wait until the page is shown. */
+  if (gtk_widget_get_root (GTK_WIDGET (self)) != NULL && !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      self->stale = TRUE;
+      return;
+    }
+  self->stale = FALSE;
+
   if (self->refresh_source != 0)
     return;
   self->refresh_source = g_timeout_add (delay_ms, refresh_cb, self);
@@ -991,6 +1001,17 @@ tg_cost_dashboard_dispose (GObject *object)
 }
 
 static void
+tg_cost_dashboard_map (GtkWidget *widget)
+{
+  TgCostDashboard *self = (TgCostDashboard *) widget;
+
+  GTK_WIDGET_CLASS (tg_cost_dashboard_parent_class)->map (widget);
+
+  if (self->stale)
+    queue_refresh (self);
+}
+
+static void
 tg_cost_dashboard_finalize (GObject *object)
 {
   TgCostDashboard *self = (TgCostDashboard *) object;
@@ -1048,6 +1069,7 @@ tg_cost_dashboard_class_init (TgCostDashboardClass *klass)
   object_class->finalize = tg_cost_dashboard_finalize;
   object_class->get_property = tg_cost_dashboard_get_property;
   object_class->set_property = tg_cost_dashboard_set_property;
+  widget_class->map = tg_cost_dashboard_map;
 
   properties[PROP_RANGE] =
     g_param_spec_enum ("range", NULL, NULL,

@@ -582,6 +582,43 @@ test_export (Fixture       *fixture,
 }
 
 static void
+test_hidden_page (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *stack = gtk_stack_new ();
+
+  /* In a window behind another page, as in the window's view stack. */
+  gtk_stack_add_named (GTK_STACK (stack), gtk_label_new ("Prompt"), "prompt");
+  gtk_stack_add_named (GTK_STACK (stack), GTK_WIDGET (fixture->dashboard), "usage");
+  gtk_stack_set_visible_child_name (GTK_STACK (stack), "prompt");
+  gtk_window_set_child (GTK_WINDOW (window), stack);
+  gtk_window_set_default_size (GTK_WINDOW (window), 600, 600);
+  gtk_window_present (GTK_WINDOW (window));
+  tg_ui_test_wait_until_mapped (stack);
+
+  /* Nothing is asked while it is hidden, however much is recorded. */
+  tg_cost_dashboard_set_services (fixture->dashboard, fixture->analytics, fixture->config,
+                                  fixture->catalog, NULL);
+  record_ok (fixture, NOW_MS - HOUR_MS, "alpha", 2500000);
+  {
+    gboolean timed_out = FALSE;
+
+    g_timeout_add (500, timeout_cb, &timed_out);
+    while (!timed_out)
+      g_main_context_iteration (NULL, TRUE);
+  }
+  g_assert_cmpuint (tg_cost_dashboard_get_n_refreshes (fixture->dashboard), ==, 0);
+
+  /* Shown: up to date at once. */
+  gtk_stack_set_visible_child_name (GTK_STACK (stack), "usage");
+  wait_for_refresh (fixture, 0);
+  g_assert_cmpstr (card_value (fixture, TG_COST_CARD_COST), ==, "$2.50");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
 test_narrow_dark (Fixture       *fixture,
                   gconstpointer  user_data)
 {
@@ -639,6 +676,7 @@ main (int   argc,
   ADD ("no-recommendations", test_no_recommendations);
   ADD ("recommendations-throttled", test_recommendations_throttled);
   ADD ("export", test_export);
+  ADD ("hidden-page", test_hidden_page);
   ADD ("narrow-dark", test_narrow_dark);
 #undef ADD
 
