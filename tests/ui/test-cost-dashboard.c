@@ -650,6 +650,22 @@ test_narrow_dark (Fixture       *fixture,
   tg_ui_test_wait_until_mapped (GTK_WIDGET (fixture->dashboard));
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->dashboard)), <=, 360);
 
+  /* Tab reaches the range buttons and the other controls, never a card. */
+  {
+    gboolean saw_range = FALSE;
+
+    for (guint i = 0; i < 40; i++)
+      {
+        GtkWidget *focus;
+
+        gtk_widget_child_focus (window, GTK_DIR_TAB_FORWARD);
+        focus = gtk_root_get_focus (GTK_ROOT (window));
+        g_assert_false (focus != NULL && GTK_IS_FLOW_BOX_CHILD (focus));
+        saw_range |= focus != NULL && GTK_IS_TOGGLE_BUTTON (focus);
+      }
+    g_assert_true (saw_range);
+  }
+
   /* Every range lays out at that width (any GTK warning fails the test). */
   set_range (fixture, TG_COST_RANGE_DAY);
   set_range (fixture, TG_COST_RANGE_BUDGET_PERIOD);
