@@ -101,8 +101,12 @@ fill_demo (TgAnalyticsService *analytics,
       {
         const Workload *work = &workloads[w];
         const TgModelCapabilities *model = tg_catalog_get_model (catalog, work->provider_id, work->model_id);
-        gint64 day_start = now_ms - day * DAY_MS - 14 * HOUR_MS;
-        g_autoptr(GDateTime) date = g_date_time_new_from_unix_local (day_start / 1000);
+        g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (now_ms / 1000);
+        g_autoptr(GDateTime) then = g_date_time_add_days (now, -day);
+        g_autoptr(GDateTime) date = g_date_time_new_local (g_date_time_get_year (then),
+                                                           g_date_time_get_month (then),
+                                                           g_date_time_get_day_of_month (then), 8, 0, 0);
+        gint64 day_start = g_date_time_to_unix (date) * 1000;
         gboolean weekend = g_date_time_get_day_of_week (date) >= 6;
         guint n = weekend ? work->per_day / 4 : work->per_day + g_rand_int_range (rand, 0, work->per_day / 2 + 1);
 
