@@ -259,7 +259,7 @@ main (int   argc,
           gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
         }
       settle (500);
-      tg_ui_test_save_png (window, path);
+      tg_ui_test_save_png (window, NULL, path);
       gtk_window_destroy (GTK_WINDOW (window));
     }
 
