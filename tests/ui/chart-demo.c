@@ -11,7 +11,7 @@
 
 #include "tg-budget-bar.h"
 #include "tg-chart.h"
-#include "tg-demo-utils.h"
+#include "tg-ui-test-utils.h"
 
 #define DAY_MS G_GINT64_CONSTANT (86400000)
 
@@ -217,8 +217,8 @@ shoot (GtkWidget  *(*create) (void),
         gtk_window_set_child (GTK_WINDOW (window), content);
         gtk_window_present (GTK_WINDOW (window));
         /* A few frames for layout and the style switch to land. */
-        tg_demo_settle (300);
-        tg_demo_save_png (content, path);
+        tg_ui_test_settle (300);
+        tg_ui_test_save_png (content, NULL, path);
         gtk_window_destroy (GTK_WINDOW (window));
       }
 }

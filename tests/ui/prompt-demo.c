@@ -14,9 +14,9 @@
 #include <glib/gstdio.h>
 
 #include "tg-application.h"
-#include "tg-demo-utils.h"
 #include "tg-mock-provider.h"
 #include "tg-prompt-view.h"
+#include "tg-ui-test-utils.h"
 #include "tg-window.h"
 
 static const char answer[] =
@@ -65,7 +65,7 @@ shoot (TgApplication *app,
                                       dark ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_FORCE_LIGHT);
   gtk_window_set_default_size (GTK_WINDOW (window), width, height);
   gtk_window_present (GTK_WINDOW (window));
-  tg_demo_settle (300);
+  tg_ui_test_settle (300);
 
   tg_mock_provider_enqueue (demo->mock, TG_MOCK_FORMAT_OPENAI, &reply);
   prompt_view = gtk_widget_get_ancestor (GTK_WIDGET (find_prompt (GTK_WIDGET (window))), TG_TYPE_PROMPT_VIEW);
@@ -75,9 +75,9 @@ shoot (TgApplication *app,
   while (tg_prompt_view_is_busy (TG_PROMPT_VIEW (prompt_view)))
     g_main_context_iteration (NULL, TRUE);
   /* The text view lays out the last lines on the next frames. */
-  tg_demo_settle (500);
+  tg_ui_test_settle (500);
 
-  tg_demo_save_png (GTK_WIDGET (window), path);
+  tg_ui_test_save_png (GTK_WIDGET (window), NULL, path);
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -92,11 +92,11 @@ shoot_shortcuts (TgApplication *app,
 
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
   gtk_window_present (GTK_WINDOW (window));
-  tg_demo_settle (300);
+  tg_ui_test_settle (300);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
   overlay = GTK_WINDOW (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
-  tg_demo_settle (800);
-  tg_demo_save_png (GTK_WIDGET (overlay), path);
+  tg_ui_test_settle (800);
+  tg_ui_test_save_png (GTK_WIDGET (overlay), NULL, path);
   gtk_window_destroy (overlay);
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -108,7 +108,7 @@ activate_cb (GApplication *app,
   GtkWindow *first = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   /* The first-run choice of a default provider (OpenAI: it has a key). */
-  tg_demo_settle (1000);
+  tg_ui_test_settle (1000);
   gtk_window_destroy (first);
 
   shoot (TG_APPLICATION (app), demo, "prompt", FALSE, 900, 700);

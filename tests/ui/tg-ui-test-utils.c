@@ -140,3 +140,40 @@ tg_ui_test_find_shortcut (GtkWidget           *widget,
   g_error ("no shortcut for %s", accelerator);
   return NULL;
 }
+
+void
+tg_ui_test_settle (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+gboolean
+tg_ui_test_save_png (GtkWidget     *widget,
+                     const GdkRGBA *background,
+                     const char    *path)
+{
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+
+  if (background != NULL)
+    gtk_snapshot_append_color (snapshot, background, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (!gdk_texture_save_to_png (texture, path))
+    {
+      g_printerr ("Cannot write %s\n", path);
+      return FALSE;
+    }
+  g_print ("%s (%d×%d)\n", path, width, height);
+  return TRUE;
+}

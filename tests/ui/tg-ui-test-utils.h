@@ -42,5 +42,15 @@ GPtrArray       *tg_ui_test_find_widgets      (GtkWidget    *root,
 GtkShortcut     *tg_ui_test_find_shortcut     (GtkWidget           *widget,
                                                const char          *accelerator,
                                                GtkEventController **out_controller);
+/* Iterates the main loop for @ms milliseconds: layout, style changes and
+ * animations land before a screenshot. For the screenshot tools. */
+void             tg_ui_test_settle            (guint         ms);
+
+/* Renders @widget as it is allocated, over @background (nullable: none),
+ * into a PNG at @path; for the screenshot tools. FALSE if it cannot be
+ * written. */
+gboolean         tg_ui_test_save_png          (GtkWidget     *widget,
+                                               const GdkRGBA *background,
+                                               const char    *path);
 
 G_END_DECLS
