@@ -463,6 +463,22 @@ budget_exceeded_cb (TgPromptView       *self,
   emit_toast (self, title);
 }
 
+/* GtkWidget */
+
+/* The window closed under a running request: nobody will read the rest of
+ * the reply, so it is not paid for either. (The request keeps the view
+ * alive until the client answers, so dispose would come too late.) */
+static void
+tg_prompt_view_unroot (GtkWidget *widget)
+{
+  TgPromptView *self = TG_PROMPT_VIEW (widget);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+
+  GTK_WIDGET_CLASS (tg_prompt_view_parent_class)->unroot (widget);
+}
+
 /* GObject */
 
 static void
@@ -505,6 +521,7 @@ tg_prompt_view_class_init (TgPromptViewClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = tg_prompt_view_dispose;
+  widget_class->unroot = tg_prompt_view_unroot;
 
   signals[TOAST] =
     g_signal_new ("toast", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,

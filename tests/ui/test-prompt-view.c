@@ -563,6 +563,57 @@ test_accessibility (Fixture       *fixture,
                                        "Waiting for the reply");
 }
 
+/* Without a default provider the client takes the first one with a key. */
+static void
+test_model_label_without_default (Fixture       *fixture,
+                                  gconstpointer  user_data)
+{
+  GtkLabel *model = tg_prompt_view_get_model_label (fixture->view);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (tg_config_service_set_default_provider (fixture->config, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (gtk_label_get_label (model), ==, "The first provider with a key will answer");
+
+  g_assert_true (tg_config_service_set_default_provider (fixture->config, "prompt-anthropic", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (gtk_label_get_label (model), ==, "Asking Prompt Anthropic · Prompt Claude");
+}
+
+static gboolean
+has_cancelled_row (Fixture *fixture)
+{
+  g_autoptr(GPtrArray) rows = usage_rows (fixture);
+
+  return rows->len == 1 && g_str_equal (((TgUsageRecord *) g_ptr_array_index (rows, 0))->outcome, "cancelled");
+}
+
+/* The window closes while a reply streams: the request is cancelled (nobody
+ * reads the rest) and recorded as such, and the view goes with the request. */
+static void
+test_destroyed_mid_request (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  TgMockReply slow = { .text = "one two three four five six seven eight", .n_chunks = 8,
+                       .chunk_delay_ms = 300 };
+  GWeakRef view_ref;
+
+  tg_mock_provider_enqueue (fixture->mock, TG_MOCK_FORMAT_OPENAI, &slow);
+  set_prompt (fixture, "Count to eight.");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->view), "prompt.send", NULL));
+  wait_for (fixture, has_reply_text, "the first piece of the reply");
+
+  g_weak_ref_init (&view_ref, fixture->view);
+  g_clear_pointer (&fixture->window, gtk_window_destroy);
+  fixture->view = NULL;
+  wait_for (fixture, has_cancelled_row, "the cancelled attempt's row");
+  /* The request's reference was the last one. */
+  for (guint i = 0; i < 100; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_null (g_weak_ref_get (&view_ref));
+  g_weak_ref_clear (&view_ref);
+}
+
 /* Send needs something to send, and something to send it with. */
 static void
 test_send_needs_prompt (Fixture       *fixture,
@@ -606,6 +657,8 @@ main (int   argc,
   ADD ("/prompt-view/send-needs-prompt", test_send_needs_prompt);
   ADD ("/prompt-view/focus", test_focus);
   ADD ("/prompt-view/accessibility", test_accessibility);
+  ADD ("/prompt-view/model-label-without-default", test_model_label_without_default);
+  ADD ("/prompt-view/destroyed-mid-request", test_destroyed_mid_request);
 #undef ADD
 
   return g_test_run ();
