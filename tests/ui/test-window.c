@@ -210,6 +210,10 @@ show_page_body (Fixture *fixture)
       g_assert_cmpstr (visible_page (fixture), ==, keys[i].page);
     }
 
+  /* The application's app.show-page (notifications, the tray) reaches it. */
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "show-page", g_variant_new_string ("usage"));
+  g_assert_cmpstr (visible_page (fixture), ==, "usage");
+
   /* Until the preferences window exists, Preferences shows the providers. */
   g_assert_true (accels_contain (GTK_APPLICATION (fixture->app), "app.preferences", "<Control>comma"));
   g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "preferences", NULL);
