@@ -219,7 +219,8 @@ hide_error (TgPromptView *self)
   gtk_widget_set_visible (self->error_box, FALSE);
 }
 
-/* Each refusal or failure leads to what fixes it. */
+/* Each refusal or failure leads to what fixes it. The mnemonics stay clear
+ * of the page titles' (P, R, U) and of Send's (S). */
 static void
 show_error (TgPromptView *self,
             const GError *error)
@@ -236,7 +237,7 @@ show_error (TgPromptView *self,
     }
   else if (g_error_matches (error, TG_AI_CLIENT_ERROR, TG_AI_CLIENT_ERROR_PROVIDER_DOWN))
     {
-      label = _("See _Providers");
+      label = _("S_ee Providers");
       action = "win.show-page";
       target = "providers";
     }
@@ -245,7 +246,7 @@ show_error (TgPromptView *self,
            g_error_matches (error, TG_AI_CLIENT_ERROR, TG_AI_CLIENT_ERROR_UNKNOWN_MODEL))
     {
       /* The budget, or a preferred provider or model the catalogue lost. */
-      label = _("Open _Preferences");
+      label = _("_Open Preferences");
       action = "app.preferences";
     }
   else

@@ -466,7 +466,7 @@ test_budget_exhausted (Fixture       *fixture,
   g_assert_cmpuint (completions (fixture, TG_MOCK_FORMAT_OPENAI), ==, 2);
 
   send_and_wait (fixture);
-  assert_error_shown (fixture, "Open _Preferences", "app.preferences", NULL);
+  assert_error_shown (fixture, "_Open Preferences", "app.preferences", NULL);
   g_assert_nonnull (strstr (gtk_label_get_label (error_label), "$0.0001"));
   g_assert_cmpuint (completions (fixture, TG_MOCK_FORMAT_OPENAI), ==, 2);
   /* A refusal clears the previous reply: it is not this prompt's. */
@@ -485,7 +485,7 @@ test_provider_down (Fixture       *fixture,
   set_prompt (fixture, "Hello?");
   send_and_wait (fixture);
 
-  assert_error_shown (fixture, "See _Providers", "win.show-page", "providers");
+  assert_error_shown (fixture, "S_ee Providers", "win.show-page", "providers");
   g_assert_cmpuint (completions (fixture, TG_MOCK_FORMAT_OPENAI), ==, 0);
 }
 
