@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "tg-cost-dashboard.h"
 #include "tg-prompt-view.h"
 #include "tg-provider-selector.h"
 #include "tg-window.h"
@@ -26,7 +27,7 @@ struct _TgWindow
   AdwStatusPage        *error_page;
   TgPromptView         *prompt_view;
   TgProviderSelector   *provider_selector;
-  GtkWidget            *usage_placeholder;
+  TgCostDashboard      *cost_dashboard;
 };
 
 G_DEFINE_FINAL_TYPE (TgWindow, tg_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -71,10 +72,12 @@ tg_window_show_page_activated (GSimpleAction *action,
   adw_view_stack_set_visible_child_name (self->view_stack, name);
 }
 
+/* The pages' notices ("toast" signals of the prompt view, the provider
+ * selector and the dashboard). */
 static void
-prompt_view_toast_cb (TgWindow     *self,
-                      const char   *title,
-                      TgPromptView *prompt_view)
+page_toast_cb (TgWindow   *self,
+               const char *title,
+               GtkWidget  *page)
 {
   /* A toast's title is markup; provider names are not. */
   g_autofree char *escaped = g_markup_escape_text (title, -1);
@@ -121,6 +124,14 @@ tg_window_notify_application (TgWindow   *self,
                                     tg_application_get_catalog (TG_APPLICATION (app)));
   tg_provider_selector_set_secret_store (self->provider_selector,
                                          tg_application_get_secret_store (TG_APPLICATION (app)));
+  tg_provider_selector_set_services (self->provider_selector,
+                                     tg_application_get_config (TG_APPLICATION (app)),
+                                     tg_application_get_health (TG_APPLICATION (app)));
+  tg_cost_dashboard_set_services (self->cost_dashboard,
+                                  tg_application_get_analytics (TG_APPLICATION (app)),
+                                  tg_application_get_config (TG_APPLICATION (app)),
+                                  tg_application_get_catalog (TG_APPLICATION (app)),
+                                  tg_application_get_secret_store (TG_APPLICATION (app)));
 }
 
 static void
@@ -148,6 +159,7 @@ tg_window_class_init (TgWindowClass *klass)
 
   g_type_ensure (TG_TYPE_PROMPT_VIEW);
   g_type_ensure (TG_TYPE_PROVIDER_SELECTOR);
+  g_type_ensure (TG_TYPE_COST_DASHBOARD);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tollgate/Tollgate/ui/tg-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TgWindow, switcher_title);
@@ -157,8 +169,8 @@ tg_window_class_init (TgWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TgWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, prompt_view);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, provider_selector);
-  gtk_widget_class_bind_template_child (widget_class, TgWindow, usage_placeholder);
-  gtk_widget_class_bind_template_callback (widget_class, prompt_view_toast_cb);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, cost_dashboard);
+  gtk_widget_class_bind_template_callback (widget_class, page_toast_cb);
 }
 
 static void
