@@ -81,7 +81,7 @@ struct _TgPreferencesWindow
   GPtrArray            *fallback_rows; /* GtkWidget*, rows of both fallback groups */
   GPtrArray            *add_ids;       /* char*, behind add_fallback_row's entries */
   GHashTable           *charts;        /* id -> TgChart* */
-  GPtrArray            *history_boxes; /* GtkWidget* in history_group */
+  GPtrArray            *history_boxes; /* GtkWidget* in history_box */
   GtkWindow            *dialog;        /* the dialog on screen, or NULL */
 
   guint                 fallback_idle;
@@ -109,6 +109,7 @@ struct _TgPreferencesWindow
   GtkSwitch            *pause_switch;
   AdwPreferencesGroup  *history_group;
   AdwActionRow         *no_history_row;
+  GtkBox               *history_box;
 };
 
 G_DEFINE_FINAL_TYPE (TgPreferencesWindow, tg_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -713,7 +714,8 @@ build_provider (TgPreferencesWindow     *self,
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Not tested"));
   widgets->test_icon = GTK_IMAGE (gtk_image_new ());
   gtk_widget_set_visible (GTK_WIDGET (widgets->test_icon), FALSE);
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row), GTK_WIDGET (widgets->test_icon));
+  /* A suffix: a hidden prefix would still indent the title. */
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), GTK_WIDGET (widgets->test_icon));
   widgets->test_spinner = GTK_SPINNER (gtk_spinner_new ());
   gtk_widget_set_visible (GTK_WIDGET (widgets->test_spinner), FALSE);
   label_control (GTK_WIDGET (widgets->test_spinner), _("Checking"));
@@ -1601,6 +1603,7 @@ build_history (TgPreferencesWindow     *self,
   g_autofree char *title = NULL;
   g_autofree char *summary = NULL;
   g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget *heading = gtk_label_new (provider->name);
   GtkWidget *caption;
@@ -1644,13 +1647,18 @@ build_history (TgPreferencesWindow     *self,
   gtk_label_set_xalign (GTK_LABEL (heading), 0);
   gtk_widget_add_css_class (heading, "heading");
 
-  gtk_widget_add_css_class (box, "card");
-  gtk_widget_add_css_class (box, "health-history");
+  /* Margins, not CSS: the card reads the same wherever it is shown. */
+  gtk_widget_set_margin_top (box, 12);
+  gtk_widget_set_margin_bottom (box, 12);
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
   gtk_box_append (GTK_BOX (box), heading);
   gtk_box_append (GTK_BOX (box), caption);
   gtk_box_append (GTK_BOX (box), chart);
+  gtk_widget_add_css_class (card, "card");
+  gtk_box_append (GTK_BOX (card), box);
   g_hash_table_insert (self->charts, g_strdup (provider->id), chart);
-  return box;
+  return card;
 }
 
 static void
@@ -1659,7 +1667,9 @@ rebuild_history (TgPreferencesWindow *self)
   GPtrArray *providers = tg_catalog_get_providers (self->catalog);
 
   g_clear_handle_id (&self->history_idle, g_source_remove);
-  remove_rows (self->history_group, self->history_boxes);
+  for (guint i = 0; i < self->history_boxes->len; i++)
+    gtk_box_remove (self->history_box, g_ptr_array_index (self->history_boxes, i));
+  g_ptr_array_set_size (self->history_boxes, 0);
   g_hash_table_remove_all (self->charts);
 
   for (guint i = 0; i < providers->len; i++)
@@ -1671,7 +1681,7 @@ rebuild_history (TgPreferencesWindow *self)
       if (records->len == 0)
         continue;
       box = build_history (self, provider, records);
-      adw_preferences_group_add (self->history_group, box);
+      gtk_box_append (self->history_box, box);
       g_ptr_array_add (self->history_boxes, box);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->no_history_row), self->history_boxes->len == 0);
@@ -1900,6 +1910,7 @@ tg_preferences_window_class_init (TgPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, pause_switch);
   gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, history_group);
   gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, no_history_row);
+  gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, history_box);
   gtk_widget_class_bind_template_callback (widget_class, add_endpoint_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, budget_apply_cb);
   gtk_widget_class_bind_template_callback (widget_class, period_selected_cb);

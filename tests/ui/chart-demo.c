@@ -11,6 +11,7 @@
 
 #include "tg-budget-bar.h"
 #include "tg-chart.h"
+#include "tg-ui-test-utils.h"
 
 #define DAY_MS G_GINT64_CONSTANT (86400000)
 
@@ -213,27 +214,6 @@ settle (void)
 }
 
 static void
-save_png (GtkWidget  *widget,
-          const char *path)
-{
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  if (!gdk_texture_save_to_png (texture, path))
-    g_printerr ("Cannot write %s\n", path);
-  else
-    g_print ("%s (%d×%d)\n", path, width, height);
-}
-
-static void
 shoot (GtkWidget  *(*create) (void),
        const char  *outdir,
        const char  *name)
@@ -255,7 +235,7 @@ shoot (GtkWidget  *(*create) (void),
         gtk_window_set_child (GTK_WINDOW (window), content);
         gtk_window_present (GTK_WINDOW (window));
         settle ();
-        save_png (content, path);
+        tg_ui_test_save_png (content, path);
         gtk_window_destroy (GTK_WINDOW (window));
       }
 }

@@ -31,4 +31,9 @@ guint32          tg_ui_test_pixel_at          (cairo_surface_t *surface,
                                                int           x,
                                                int           y);
 
+/* Renders @widget at its current size into a PNG at @path (for the demos
+ * that make docs/screenshots/); says so on stdout, or why not on stderr. */
+void             tg_ui_test_save_png          (GtkWidget    *widget,
+                                               const char   *path);
+
 G_END_DECLS
