@@ -329,9 +329,11 @@ update_key_status (TgPreferencesWindow *self,
   if (widgets->key_row != NULL)
     {
       /* The title stands in for a placeholder: the stored key is never loaded. */
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (widgets->key_row),
-                                     keyed ? _("A key is stored; type a new one to replace it")
-                                           : _("API Key"));
+      const char *title = keyed ? _("A key is stored; type a new one to replace it") : _("API Key");
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (widgets->key_row), title);
+      /* The whole sentence, where a narrow window cuts the title. */
+      gtk_widget_set_tooltip_text (GTK_WIDGET (widgets->key_row), title);
       gtk_widget_set_visible (GTK_WIDGET (widgets->remove_key_row), keyed);
     }
 }
@@ -356,14 +358,20 @@ provider_is_enabled (TgPreferencesWindow *self,
 static void
 sync_enabled_switches (TgPreferencesWindow *self)
 {
+  const TgPreferences *prefs = tg_config_service_get_preferences (self->config);
+  /* With the implicit list, what is on depends on the keys: wait for them. */
+  gboolean known = self->keyring_state != KEYRING_UNKNOWN || prefs->enabled_providers[0] != NULL;
+  gboolean was_updating = self->updating;
   GHashTableIter iter;
   ProviderWidgets *widgets;
-  gboolean was_updating = self->updating;
 
   self->updating = TRUE;
   g_hash_table_iter_init (&iter, self->providers);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &widgets))
-    gtk_switch_set_active (widgets->enabled_switch, provider_is_enabled (self, widgets->provider_id));
+    {
+      gtk_switch_set_active (widgets->enabled_switch, provider_is_enabled (self, widgets->provider_id));
+      gtk_widget_set_sensitive (GTK_WIDGET (widgets->enabled_switch), known);
+    }
   self->updating = was_updating;
 }
 
@@ -694,8 +702,15 @@ build_provider (TgPreferencesWindow     *self,
 
   row = switch_row (_("_Enabled"), _("Send requests here and check its health"), &widgets->enabled_switch);
   g_object_set_data_full (G_OBJECT (widgets->enabled_switch), "provider-id", g_strdup (id), g_free);
-  label_control (GTK_WIDGET (widgets->enabled_switch), _("Enabled"));
+  {
+    /* Many rows say "Enabled": the label says which. */
+    g_autofree char *label = g_strdup_printf (_("%s Enabled"), provider->name);
+    label_control (GTK_WIDGET (widgets->enabled_switch), label);
+  }
   gtk_switch_set_active (widgets->enabled_switch, provider_is_enabled (self, id));
+  gtk_widget_set_sensitive (GTK_WIDGET (widgets->enabled_switch),
+                            self->keyring_state != KEYRING_UNKNOWN ||
+                            tg_config_service_get_preferences (self->config)->enabled_providers[0] != NULL);
   g_signal_connect_object (widgets->enabled_switch, "notify::active", G_CALLBACK (enabled_toggled_cb), self, 0);
   add_row (widgets->row, row, id);
 

@@ -21,6 +21,10 @@
 
 #define SECRET "sk-prefs-secret-7431-do-not-show"
 
+/* Fixture data: the keyring is unreachable, so nothing to clean up there. */
+static const char no_keyring[] = "no-keyring";
+#define NO_KEYRING ((gconstpointer) no_keyring)
+
 typedef struct {
   char            *dir;
   TgMockProvider  *mock;
@@ -103,12 +107,13 @@ fixture_set_up (Fixture       *fixture,
   fixture->config = tg_config_service_new (fixture->db, fixture->catalog);
   fixture->secrets = tg_secret_store_new ();
   /* A key an earlier, failed run may have left behind. */
-  tg_secret_store_delete_sync (fixture->secrets, "prefs-openai", NULL, NULL, &error);
-  g_assert_no_error (error);
+  if (user_data != NO_KEYRING)
+    {
+      tg_secret_store_delete_sync (fixture->secrets, "prefs-openai", NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
   fixture->health = tg_health_monitor_new (fixture->db, fixture->catalog, fixture->secrets);
-
-  if (user_data == NULL)
-    open_window (fixture);
+  open_window (fixture);
 }
 
 static void
@@ -119,7 +124,8 @@ fixture_tear_down (Fixture       *fixture,
     gtk_window_destroy (GTK_WINDOW (fixture->window));
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  tg_secret_store_delete_sync (fixture->secrets, "prefs-openai", NULL, NULL, NULL);
+  if (user_data != NO_KEYRING)
+    tg_secret_store_delete_sync (fixture->secrets, "prefs-openai", NULL, NULL, NULL);
   g_clear_object (&fixture->health);
   g_clear_object (&fixture->secrets);
   g_clear_object (&fixture->config);
@@ -165,6 +171,19 @@ assert_text_nowhere (GtkWidget  *widget,
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     assert_text_nowhere (child, needle);
+}
+
+static gboolean
+has_label_containing (GtkWidget  *widget,
+                      const char *needle)
+{
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_label (GTK_LABEL (widget)), needle) != NULL)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_label_containing (child, needle))
+      return TRUE;
+  return FALSE;
 }
 
 static guint
@@ -714,10 +733,74 @@ test_pages (Fixture       *fixture,
     }
 }
 
+static void
+test_keyring_unavailable (void)
+{
+  if (g_test_subprocess ())
+    {
+      Fixture fixture_data = { 0 };
+      Fixture *fixture = &fixture_data;
+      AdwPasswordEntryRow *key_row;
+
+      fixture_set_up (fixture, NO_KEYRING);
+
+      g_assert_cmpstr (adw_expander_row_get_subtitle (tg_preferences_window_get_provider_row (window (fixture), "prefs-openai")),
+                       ==, "Keyring unavailable");
+      g_assert_cmpstr (adw_expander_row_get_subtitle (tg_preferences_window_get_provider_row (window (fixture), "ollama")),
+                       ==, "Local, no key needed");
+      /* The switches still work: only keyless providers count as on. */
+      g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (tg_preferences_window_get_enabled_switch (window (fixture), "ollama"))));
+
+      key_row = tg_preferences_window_get_key_row (window (fixture), "prefs-openai");
+      apply_text (key_row, SECRET);
+      g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (key_row)), ==, "");
+      wait_idle (fixture);
+      /* Said in a toast, naming the provider; the key is nowhere. */
+      g_assert_true (has_label_containing (fixture->window, "The key for Prefs Mock was not stored"));
+      assert_text_nowhere (fixture->window, SECRET);
+
+      fixture_tear_down (fixture, NO_KEYRING);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, 0);
+  g_test_trap_assert_passed ();
+}
+
+static void
+test_accessible_labels (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  const char *order[] = { "openai", "anthropic", NULL };
+
+  g_assert_true (tg_config_service_set_fallback_order (fixture->config, order, NULL));
+  wait_idle (fixture);
+
+  gtk_test_accessible_assert_property (tg_preferences_window_get_hard_limit_switch (window (fixture)),
+                                       GTK_ACCESSIBLE_PROPERTY_LABEL, "Hard Limit");
+  gtk_test_accessible_assert_property (tg_preferences_window_get_pause_switch (window (fixture)),
+                                       GTK_ACCESSIBLE_PROPERTY_LABEL, "Pause Checks");
+  gtk_test_accessible_assert_property (tg_preferences_window_get_interval_spin (window (fixture)),
+                                       GTK_ACCESSIBLE_PROPERTY_LABEL, "Check Interval in Seconds");
+  gtk_test_accessible_assert_property (tg_preferences_window_get_enabled_switch (window (fixture), "openai"),
+                                       GTK_ACCESSIBLE_PROPERTY_LABEL, "OpenAI Enabled");
+  gtk_test_accessible_assert_property (tg_preferences_window_get_move_up_button (window (fixture), "anthropic"),
+                                       GTK_ACCESSIBLE_PROPERTY_LABEL, "Move Anthropic Up");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (tg_preferences_window_get_move_up_button (window (fixture),
+                                                                                                      "anthropic"))),
+                   ==, "Move Anthropic Up");
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  /* The keyring-less case runs in a child: point it at a bus that does not
+   * exist before anything connects to the session bus. */
+  for (int i = 1; i < argc; i++)
+    if (g_str_equal (argv[i], "--GTestSubprocess"))
+      g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/tollgate-test-bus", TRUE);
+
   tg_ui_test_init (&argc, &argv);
 
 #define ADD(path, func) \
@@ -732,6 +815,8 @@ main (int   argc,
   ADD ("/preferences/base-url", test_base_url);
   ADD ("/preferences/custom-endpoint", test_custom_endpoint);
   ADD ("/preferences/pages", test_pages);
+  ADD ("/preferences/accessible-labels", test_accessible_labels);
+  g_test_add_func ("/preferences/keyring-unavailable", test_keyring_unavailable);
 
   return g_test_run ();
 }
