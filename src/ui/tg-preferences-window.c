@@ -1236,6 +1236,24 @@ hard_limit_toggled_cb (TgPreferencesWindow *self)
 
 /* Fallback */
 
+static gboolean
+fallback_idle_cb (gpointer user_data)
+{
+  TgPreferencesWindow *self = user_data;
+
+  self->fallback_idle = 0;
+  rebuild_fallback (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Rebuilds happen later when a change may come from a widget in the rows. */
+static void
+schedule_fallback_rebuild (TgPreferencesWindow *self)
+{
+  if (self->fallback_idle == 0)
+    self->fallback_idle = g_idle_add (fallback_idle_cb, self);
+}
+
 static void
 move_fallback (TgPreferencesWindow *self,
                const char          *provider_id,
@@ -1249,11 +1267,8 @@ move_fallback (TgPreferencesWindow *self,
   for (guint i = 0; i < n; i++)
     if (!g_str_equal (prefs->fallback_order[i], provider_id))
       g_ptr_array_add (order, prefs->fallback_order[i]);
-  if (to < 0)
-    {
-      /* Removed. */
-    }
-  else
+  /* @to < 0: removed. */
+  if (to >= 0)
     g_ptr_array_insert (order, MIN ((guint) to, order->len), (gpointer) provider_id);
   g_ptr_array_add (order, NULL);
 
@@ -1358,7 +1373,8 @@ fallback_model_selected_cb (AdwComboRow         *row,
   if (!tg_config_service_set_fallback_model (self->config, widgets->provider_id, model_id, &error))
     {
       toast (self, error->message);
-      rebuild_fallback (self);
+      /* Back to the stored choice, later: this row is emitting. */
+      schedule_fallback_rebuild (self);
     }
 }
 
@@ -1378,32 +1394,32 @@ reference_model (TgPreferencesWindow     *self,
   return model;
 }
 
+/* @automatic: a service with no stored mappings, whose answer is always the
+ * automatic choice (self->config answers the user's mapping when there is one). */
 static AdwComboRow *
 build_model_row (TgPreferencesWindow     *self,
+                 TgConfigService         *automatic,
                  const TgCatalogProvider *provider,
                  FallbackWidgets         *widgets)
 {
   const TgPreferences *prefs = tg_config_service_get_preferences (self->config);
   const char *explicit_id = g_hash_table_lookup (prefs->fallback_models, provider->id);
   g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
-  g_autofree char *automatic = NULL;
+  g_autofree char *auto_label = NULL;
   g_autofree char *auto_model = NULL;
   const TgModelCapabilities *reference = reference_model (self, provider);
-  gboolean is_explicit = FALSE;
   GtkWidget *row = adw_combo_row_new ();
   guint selected = 0;
 
   if (reference != NULL)
-    auto_model = tg_config_service_get_fallback_model (self->config, provider->id, reference, &is_explicit);
-  /* With an explicit choice the service answers that choice, not what
-   * "Automatic" would pick, so the entry then names no model. */
-  if (is_explicit || reference == NULL)
-    automatic = g_strdup (_("Automatic"));
+    auto_model = tg_config_service_get_fallback_model (automatic, provider->id, reference, NULL);
+  if (reference == NULL)
+    auto_label = g_strdup (_("Automatic"));
   else if (auto_model != NULL)
-    automatic = g_strdup_printf (_("Automatic (%s)"), auto_model);
+    auto_label = g_strdup_printf (_("Automatic (%s)"), auto_model);
   else
-    automatic = g_strdup (_("Automatic (none suitable)"));
-  gtk_string_list_append (names, automatic);
+    auto_label = g_strdup (_("Automatic (none suitable)"));
+  gtk_string_list_append (names, auto_label);
 
   widgets->model_ids = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < provider->models->len; i++)
@@ -1426,6 +1442,7 @@ build_model_row (TgPreferencesWindow     *self,
 
 static void
 build_fallback_row (TgPreferencesWindow     *self,
+                    TgConfigService         *automatic,
                     const TgCatalogProvider *provider,
                     guint                    index,
                     guint                    n)
@@ -1476,7 +1493,7 @@ build_fallback_row (TgPreferencesWindow     *self,
   adw_preferences_group_add (self->order_group, row);
   g_ptr_array_add (self->fallback_rows, row);
 
-  widgets->model_row = build_model_row (self, provider, widgets);
+  widgets->model_row = build_model_row (self, automatic, provider, widgets);
   adw_preferences_group_add (self->models_group, GTK_WIDGET (widgets->model_row));
   g_ptr_array_add (self->fallback_rows, widgets->model_row);
   g_hash_table_insert (self->fallback, widgets->provider_id, widgets);
@@ -1488,6 +1505,7 @@ rebuild_fallback (TgPreferencesWindow *self)
   const TgPreferences *prefs = tg_config_service_get_preferences (self->config);
   GPtrArray *providers = tg_catalog_get_providers (self->catalog);
   g_autoptr(GtkStringList) addable = gtk_string_list_new (NULL);
+  g_autoptr(TgConfigService) automatic = tg_config_service_new (NULL, self->catalog);
   guint n = g_strv_length (prefs->fallback_order);
   gboolean was_updating = self->updating;
 
@@ -1507,7 +1525,7 @@ rebuild_fallback (TgPreferencesWindow *self)
       const TgCatalogProvider *provider = tg_catalog_get_provider (self->catalog, prefs->fallback_order[i]);
 
       if (provider != NULL)
-        build_fallback_row (self, provider, i, n);
+        build_fallback_row (self, automatic, provider, i, n);
     }
 
   if (n == 0)
@@ -1550,16 +1568,6 @@ rebuild_fallback (TgPreferencesWindow *self)
       g_clear_pointer (&self->focus_after_rebuild, g_free);
     }
   self->updating = was_updating;
-}
-
-static gboolean
-fallback_idle_cb (gpointer user_data)
-{
-  TgPreferencesWindow *self = user_data;
-
-  self->fallback_idle = 0;
-  rebuild_fallback (self);
-  return G_SOURCE_REMOVE;
 }
 
 /* Health */
@@ -1741,11 +1749,7 @@ config_changed_cb (TgPreferencesWindow *self,
     sync_enabled_switches (self);
   else if (g_str_equal (key, TG_CONFIG_KEY_FALLBACK_ORDER) || g_str_equal (key, TG_CONFIG_KEY_DEFAULT_MODEL) ||
            g_str_equal (key, TG_CONFIG_KEY_DEFAULT_PROVIDER))
-    {
-      /* Later: the change may come from a button in the rows to rebuild. */
-      if (self->fallback_idle == 0)
-        self->fallback_idle = g_idle_add (fallback_idle_cb, self);
-    }
+    schedule_fallback_rebuild (self);
 }
 
 /* GObject */

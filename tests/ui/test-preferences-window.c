@@ -397,6 +397,7 @@ test_fallback (Fixture       *fixture,
   const TgPreferences *prefs;
   AdwComboRow *models;
   AdwComboRow *add_row;
+  g_autofree char *automatic = NULL;
   GListModel *entries;
   GtkButton *up;
 
@@ -444,14 +445,23 @@ test_fallback (Fixture       *fixture,
   g_assert_cmpuint (adw_combo_row_get_selected (models), ==, 0);
   g_assert_cmpuint (g_list_model_get_n_items (entries), ==,
                     tg_catalog_get_provider (fixture->catalog, "anthropic")->models->len + 1);
+  automatic = g_strdup (gtk_string_list_get_string (GTK_STRING_LIST (entries), 0));
   adw_combo_row_set_selected (models, 2);
   wait_idle (fixture);
+
+  /* Rebuilt (the order changes): the choice shows, and "Automatic" still
+   * names what it would pick, not the choice. */
+  click (tg_preferences_window_get_move_up_button (window (fixture), "anthropic"));
+  wait_idle (fixture);
+  models = tg_preferences_window_get_fallback_model_row (window (fixture), "anthropic");
+  g_assert_cmpuint (adw_combo_row_get_selected (models), ==, 2);
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (adw_combo_row_get_model (models)), 0), ==, automatic);
 
   again = reopen_config (fixture);
   prefs = tg_config_service_get_preferences (again);
   g_assert_cmpstr (g_hash_table_lookup (prefs->fallback_models, "anthropic"), ==,
                    ((TgModelCapabilities *) tg_catalog_get_provider (fixture->catalog, "anthropic")->models->pdata[1])->model_id);
-  g_assert_cmpstr (prefs->fallback_order[1], ==, "gemini");
+  g_assert_cmpstr (prefs->fallback_order[1], ==, "anthropic");
 
   /* Back to automatic. */
   models = tg_preferences_window_get_fallback_model_row (window (fixture), "anthropic");
