@@ -1002,6 +1002,8 @@ form_row (AdwPreferencesGroup *group,
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), TRUE);
+  /* Enter in any field adds, as the default button would. */
+  adw_entry_row_set_activates_default (ADW_ENTRY_ROW (row), TRUE);
   adw_preferences_group_add (group, row);
   return ADW_ENTRY_ROW (row);
 }
@@ -1021,6 +1023,7 @@ add_endpoint_clicked_cb (TgPreferencesWindow *self)
   GtkWidget *errors = adw_preferences_group_new ();
   GtkWidget *error_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
   GtkWidget *error_label = gtk_label_new (NULL);
+  GtkEventController *shortcuts;
 
   gtk_window_set_title (GTK_WINDOW (dialog), _("Add Endpoint"));
   gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
@@ -1068,8 +1071,16 @@ add_endpoint_clicked_cb (TgPreferencesWindow *self)
   gtk_box_append (GTK_BOX (box), page);
   adw_window_set_content (ADW_WINDOW (dialog), box);
 
+  /* Escape cancels, as in a dialog. */
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
+                                                          gtk_named_action_new ("window.close")));
+  gtk_widget_add_controller (dialog, shortcuts);
+
   track_dialog (self, GTK_WINDOW (dialog));
   gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (GTK_WIDGET (form->name));
 }
 
 /* Budget */

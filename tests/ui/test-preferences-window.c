@@ -606,6 +606,13 @@ is_entry_row (GtkWidget     *widget,
 }
 
 static gboolean
+is_text (GtkWidget     *widget,
+         gconstpointer  data)
+{
+  return GTK_IS_TEXT (widget);
+}
+
+static gboolean
 is_button_labelled (GtkWidget     *widget,
                     gconstpointer  label)
 {
@@ -658,6 +665,13 @@ test_custom_endpoint (Fixture       *fixture,
   dialog = tg_preferences_window_get_dialog (window (fixture));
   g_assert_nonnull (dialog);
   g_assert_false (ADW_IS_MESSAGE_DIALOG (dialog));
+  {
+    guint first = 0;
+
+    /* Typing starts in the first field. */
+    g_assert_true (gtk_widget_is_ancestor (gtk_window_get_focus (dialog),
+                                           find_widget (GTK_WIDGET (dialog), is_entry_row, NULL, &first)));
+  }
   add = find_first (GTK_WIDGET (dialog), is_button_labelled, "_Add");
   g_assert_nonnull (add);
   message = GTK_LABEL (find_first (GTK_WIDGET (dialog), is_error_label, NULL));
@@ -685,10 +699,22 @@ test_custom_endpoint (Fixture       *fixture,
   g_assert_nonnull (strstr (gtk_label_get_text (message), "openai"));
   g_assert_true (tg_preferences_window_get_dialog (window (fixture)) == dialog);
 
+  /* Enter in a field adds, like the button. */
   fill (dialog, 1, "prefs-server");
-  click (add);
+  {
+    guint first = 0;
+    GtkWidget *name_row = find_widget (GTK_WIDGET (dialog), is_entry_row, NULL, &first);
+    GtkWidget *text = find_first (name_row, is_text, NULL);
+    gboolean timed_out = FALSE;
+    guint timeout = g_timeout_add_seconds (10, timeout_cb, &timed_out);
+
+    g_signal_emit_by_name (text, "activate");
+    while (tg_preferences_window_get_dialog (window (fixture)) != NULL && !timed_out)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_false (timed_out);
+    g_source_remove (timeout);
+  }
   wait_idle (fixture);
-  g_assert_null (tg_preferences_window_get_dialog (window (fixture)));
   g_assert_nonnull (tg_preferences_window_get_custom_row (window (fixture), "prefs-server"));
   g_assert_nonnull (tg_preferences_window_get_provider_row (window (fixture), "prefs-server"));
   g_assert_cmpstr (tg_catalog_get_provider (fixture->catalog, "prefs-server")->name, ==, "My Server");
