@@ -16,8 +16,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (TgPreferencesWindow, tg_preferences_window, TG, PREFERENCES_WINDOW, AdwPreferencesWindow)
 
 /* @parent (nullable) makes it transient and modal. @db (nullable) is only
- * used to drop the models of a custom endpoint that is removed, and to sync
- * the catalogue into the store when one is added. */
+ * used to keep the store's models in step with the catalogue: a custom
+ * endpoint added or removed, an address changed. */
 GtkWidget *tg_preferences_window_new       (GtkWindow           *parent,
                                             TgConfigService     *config,
                                             TgCatalog           *catalog,
