@@ -121,7 +121,18 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  user_data)
 {
   if (fixture->window != NULL)
-    gtk_window_destroy (GTK_WINDOW (fixture->window));
+    {
+      gboolean timed_out = FALSE;
+      guint timeout = g_timeout_add_seconds (10, timeout_cb, &timed_out);
+
+      /* Closed, the window goes: nothing (a pending call, a handler) keeps it. */
+      g_object_add_weak_pointer (G_OBJECT (fixture->window), (gpointer *) &fixture->window);
+      gtk_window_destroy (GTK_WINDOW (fixture->window));
+      while (fixture->window != NULL && !timed_out)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_false (timed_out);
+      g_source_remove (timeout);
+    }
   while (g_main_context_iteration (NULL, FALSE))
     ;
   if (user_data != NO_KEYRING)
@@ -827,6 +838,20 @@ test_accessible_labels (Fixture       *fixture,
                    ==, "Move Anthropic Up");
 }
 
+/* Closed while a check and a key store are under way: the answers find the
+ * window gone and do nothing (the tear-down checks that it is finalized). */
+static void
+test_close_while_busy (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  TgMockReply slow = { .first_byte_delay_ms = 500 };
+
+  tg_mock_provider_set_default_reply (fixture->mock, TG_MOCK_FORMAT_OPENAI, &slow);
+  click (tg_preferences_window_get_test_button (window (fixture), "prefs-openai"));
+  apply_text (tg_preferences_window_get_key_row (window (fixture), "prefs-openai"), SECRET);
+  g_assert_true (tg_preferences_window_is_busy (window (fixture)));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -852,6 +877,7 @@ main (int   argc,
   ADD ("/preferences/custom-endpoint", test_custom_endpoint);
   ADD ("/preferences/pages", test_pages);
   ADD ("/preferences/accessible-labels", test_accessible_labels);
+  ADD ("/preferences/close-while-busy", test_close_while_busy);
   g_test_add_func ("/preferences/keyring-unavailable", test_keyring_unavailable);
 
   return g_test_run ();
