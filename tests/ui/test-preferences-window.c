@@ -571,6 +571,8 @@ test_base_url (Fixture       *fixture,
 
   apply_text (row, "ftp://proxy.example.com");
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (row), "error"));
+  /* The catalogue's message, in a toast. */
+  g_assert_true (has_label_containing (fixture->window, "is not a web address"));
   g_assert_cmpstr (tg_catalog_get_provider (fixture->catalog, "openai")->base_url, ==, shipped);
 
   apply_text (row, "https://proxy.example.com/v1");
@@ -852,6 +854,80 @@ test_close_while_busy (Fixture       *fixture,
   g_assert_true (tg_preferences_window_is_busy (window (fixture)));
 }
 
+static GtkEventController *
+find_controller (GtkWidget *widget,
+                 GType      type)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (controller, type))
+        return controller;
+    }
+  return NULL;
+}
+
+/* Drag and drop, through the rows' own controllers: the source offers the
+ * provider id, a drop on another row moves the dragged one to its place. */
+static void
+test_drag_and_drop (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  const char *order[] = { "openai", "anthropic", "gemini", NULL };
+  const TgPreferences *prefs;
+  GtkEventController *source;
+  GtkEventController *target;
+  g_autoptr(GdkContentProvider) content = NULL;
+  g_auto(GValue) value = G_VALUE_INIT;
+  gboolean dropped = FALSE;
+
+  g_assert_true (tg_config_service_set_fallback_order (fixture->config, order, NULL));
+  wait_idle (fixture);
+
+  source = find_controller (GTK_WIDGET (tg_preferences_window_get_fallback_row (window (fixture), "openai")),
+                            GTK_TYPE_DRAG_SOURCE);
+  g_assert_nonnull (source);
+  g_signal_emit_by_name (source, "prepare", 10.0, 10.0, &content);
+  g_assert_nonnull (content);
+  g_value_init (&value, G_TYPE_STRING);
+  g_assert_true (gdk_content_provider_get_value (content, &value, NULL));
+  g_assert_cmpstr (g_value_get_string (&value), ==, "openai");
+
+  /* OpenAI dropped on Gemini: last. */
+  target = find_controller (GTK_WIDGET (tg_preferences_window_get_fallback_row (window (fixture), "gemini")),
+                            GTK_TYPE_DROP_TARGET);
+  g_assert_nonnull (target);
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &dropped);
+  g_assert_true (dropped);
+  wait_idle (fixture);
+  prefs = tg_config_service_get_preferences (fixture->config);
+  g_assert_cmpstr (prefs->fallback_order[0], ==, "anthropic");
+  g_assert_cmpstr (prefs->fallback_order[1], ==, "gemini");
+  g_assert_cmpstr (prefs->fallback_order[2], ==, "openai");
+
+  /* Gemini dropped on Anthropic: first. */
+  g_value_set_string (&value, "gemini");
+  target = find_controller (GTK_WIDGET (tg_preferences_window_get_fallback_row (window (fixture), "anthropic")),
+                            GTK_TYPE_DROP_TARGET);
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &dropped);
+  g_assert_true (dropped);
+  wait_idle (fixture);
+  prefs = tg_config_service_get_preferences (fixture->config);
+  g_assert_cmpstr (prefs->fallback_order[0], ==, "gemini");
+  g_assert_cmpstr (prefs->fallback_order[1], ==, "anthropic");
+
+  /* A provider that is not in the list is refused. */
+  g_value_set_string (&value, "mistral");
+  target = find_controller (GTK_WIDGET (tg_preferences_window_get_fallback_row (window (fixture), "anthropic")),
+                            GTK_TYPE_DROP_TARGET);
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &dropped);
+  g_assert_false (dropped);
+  g_assert_cmpuint (g_strv_length (tg_config_service_get_preferences (fixture->config)->fallback_order), ==, 3);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -871,6 +947,7 @@ main (int   argc,
   ADD ("/preferences/enabled", test_enabled);
   ADD ("/preferences/budget", test_budget);
   ADD ("/preferences/fallback", test_fallback);
+  ADD ("/preferences/drag-and-drop", test_drag_and_drop);
   ADD ("/preferences/health", test_health);
   ADD ("/preferences/connection", test_connection);
   ADD ("/preferences/base-url", test_base_url);
