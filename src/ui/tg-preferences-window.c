@@ -1444,6 +1444,9 @@ build_model_row (TgPreferencesWindow     *self,
     }
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), provider->name);
+  /* The choice under the name, where it has the row's width: model names are
+   * long ("Automatic (gemini-2.5-flash-lite)"). */
+  adw_combo_row_set_use_subtitle (ADW_COMBO_ROW (row), TRUE);
   adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (names));
   adw_combo_row_set_selected (ADW_COMBO_ROW (row), selected);
   g_object_set_data (G_OBJECT (row), "widgets", widgets);
