@@ -862,6 +862,7 @@ typedef struct {
   AdwEntryRow *model;
   AdwEntryRow *input_price;
   AdwEntryRow *output_price;
+  GtkSwitch   *needs_key;
   GtkLabel    *error;
 } EndpointForm;
 
@@ -939,8 +940,8 @@ add_endpoint (TgPreferencesWindow *self,
       return FALSE;
     }
 
-  /* As `tollgate provider add` does: an OpenAI-compatible server that wants
-   * no key, with generous limits since they are unknown. */
+  /* As `tollgate provider add` does: an OpenAI-compatible server, by default
+   * one that wants no key, with generous limits since they are unknown. */
   model->provider_id = g_strdup (id);
   model->model_id = g_strdup (model_id);
   model->display_name = g_strdup (model_id);
@@ -954,7 +955,7 @@ add_endpoint (TgPreferencesWindow *self,
   provider.name = name[0] != '\0' ? name : id;
   provider.wire_format = TG_WIRE_FORMAT_OPENAI;
   provider.base_url = base_url;
-  provider.auth_style = TG_AUTH_STYLE_NONE;
+  provider.auth_style = gtk_switch_get_active (form->needs_key) ? TG_AUTH_STYLE_BEARER : TG_AUTH_STYLE_NONE;
   provider.health_path = (char *) "/models";
   provider.prices_as_of = today;
   provider.local = g_str_has_prefix (base_url, "http://127.") ||
@@ -1028,7 +1029,7 @@ add_endpoint_clicked_cb (TgPreferencesWindow *self)
   gtk_window_set_title (GTK_WINDOW (dialog), _("Add Endpoint"));
   gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
   gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (self));
-  gtk_window_set_default_size (GTK_WINDOW (dialog), 480, 600);
+  gtk_window_set_default_size (GTK_WINDOW (dialog), 480, 680);
   gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
   g_object_set_data_full (G_OBJECT (dialog), "form", form, g_free);
 
@@ -1043,12 +1044,19 @@ add_endpoint_clicked_cb (TgPreferencesWindow *self)
   gtk_box_append (GTK_BOX (box), header);
 
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group),
-                                         _("An OpenAI-compatible server, such as llama.cpp, vLLM or LM Studio. It is called without a key."));
+                                         _("A server with an OpenAI-compatible API, such as llama.cpp, vLLM or LM Studio."));
   form->name = form_row (ADW_PREFERENCES_GROUP (group), _("_Name"));
   form->id = form_row (ADW_PREFERENCES_GROUP (group), _("_ID (lowercase, such as my-server)"));
   form->base_url = form_row (ADW_PREFERENCES_GROUP (group), _("_Address, such as http://localhost:8080/v1"));
   adw_entry_row_set_input_purpose (form->base_url, GTK_INPUT_PURPOSE_URL);
   form->model = form_row (ADW_PREFERENCES_GROUP (group), _("_Model"));
+  {
+    GtkWidget *row = switch_row (_("Needs an API _Key"), _("Sent as a bearer token; store it on the Providers page"),
+                                 &form->needs_key);
+
+    label_control (GTK_WIDGET (form->needs_key), _("Needs an API Key"));
+    adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+  }
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (prices), _("Prices (optional)"));
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (prices), _("US dollars per million tokens; empty for free."));
   form->input_price = form_row (ADW_PREFERENCES_GROUP (prices), _("_Input"));

@@ -619,6 +619,13 @@ is_entry_row (GtkWidget     *widget,
 }
 
 static gboolean
+is_switch (GtkWidget     *widget,
+           gconstpointer  data)
+{
+  return GTK_IS_SWITCH (widget);
+}
+
+static gboolean
 is_text (GtkWidget     *widget,
          gconstpointer  data)
 {
@@ -712,7 +719,8 @@ test_custom_endpoint (Fixture       *fixture,
   g_assert_nonnull (strstr (gtk_label_get_text (message), "openai"));
   g_assert_true (tg_preferences_window_get_dialog (window (fixture)) == dialog);
 
-  /* Enter in a field adds, like the button. */
+  /* A hosted endpoint that wants a key. Enter in a field adds, like the button. */
+  gtk_switch_set_active (GTK_SWITCH (find_first (GTK_WIDGET (dialog), is_switch, NULL)), TRUE);
   fill (dialog, 1, "prefs-server");
   {
     guint first = 0;
@@ -731,6 +739,8 @@ test_custom_endpoint (Fixture       *fixture,
   g_assert_nonnull (tg_preferences_window_get_custom_row (window (fixture), "prefs-server"));
   g_assert_nonnull (tg_preferences_window_get_provider_row (window (fixture), "prefs-server"));
   g_assert_cmpstr (tg_catalog_get_provider (fixture->catalog, "prefs-server")->name, ==, "My Server");
+  g_assert_cmpint (tg_catalog_get_provider (fixture->catalog, "prefs-server")->auth_style, ==, TG_AUTH_STYLE_BEARER);
+  g_assert_nonnull (tg_preferences_window_get_key_row (window (fixture), "prefs-server"));
   g_assert_cmpint (tg_catalog_get_model (fixture->catalog, "prefs-server", "llama3.1:8b")->price_output_micros, ==, 200000);
   rows = tg_db_list_capabilities (fixture->db, "prefs-server", &error);
   g_assert_no_error (error);
