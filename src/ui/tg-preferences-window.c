@@ -609,7 +609,13 @@ check_cb (GObject      *source,
   last = tg_health_monitor_list_history (health, data->provider_id, 1);
   latency = last->len > 0 ? ((TgHealthRecord *) last->pdata[0])->latency_ms : state->latency_p50_ms;
   if (latency >= 0)
-    text = g_strdup_printf (_("%s · %" G_GINT64_FORMAT " ms"), tg_health_status_get_label (state->status), latency);
+    {
+      /* Formatted apart: xgettext cannot read G_GINT64_FORMAT in a message. */
+      g_autofree char *ms = g_strdup_printf ("%" G_GINT64_FORMAT, latency);
+
+      /* TRANSLATORS: a health status, then a latency: "Healthy · 142 ms" */
+      text = g_strdup_printf (_("%s · %s ms"), tg_health_status_get_label (state->status), ms);
+    }
   else
     text = g_strdup (tg_health_status_get_label (state->status));
   set_test_result (widgets, state->status == TG_HEALTH_STATUS_HEALTHY ? "emblem-ok-symbolic"
