@@ -324,6 +324,7 @@ update_key_status (TgPreferencesWindow *self,
 
   adw_expander_row_set_subtitle (widgets->row, text);
   gtk_image_set_from_icon_name (widgets->status_icon, icon_name);
+  label_control (GTK_WIDGET (widgets->status_icon), text);
   gtk_widget_set_visible (GTK_WIDGET (widgets->status_icon), text[0] != '\0');
 
   if (widgets->key_row != NULL)
@@ -683,8 +684,6 @@ build_provider (TgPreferencesWindow     *self,
   widgets->row = ADW_EXPANDER_ROW (adw_expander_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (widgets->row), provider->name);
   widgets->status_icon = GTK_IMAGE (gtk_image_new ());
-  gtk_accessible_update_property (GTK_ACCESSIBLE (widgets->status_icon),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, "", -1);
   adw_expander_row_add_prefix (widgets->row, GTK_WIDGET (widgets->status_icon));
 
   if (!widgets->keyless)
@@ -768,7 +767,13 @@ remove_endpoint_confirmed (TgPreferencesWindow *self,
   g_autofree char *name = g_strdup (provider_name (self, provider_id));
   g_autofree char *message = NULL;
 
-  /* The preferences first, so that they never name a provider that is gone. */
+  /* The preferences first, so that they never name a provider that is gone.
+   * Everything is read before the first change: that replaces @prefs. */
+  gboolean in_order = g_strv_contains ((const char * const *) prefs->fallback_order, provider_id);
+  gboolean in_enabled = g_strv_contains ((const char * const *) prefs->enabled_providers, provider_id);
+  gboolean is_default = g_strcmp0 (prefs->default_provider, provider_id) == 0;
+  gboolean is_mapped = g_hash_table_contains (prefs->fallback_models, provider_id);
+
   for (guint i = 0; prefs->fallback_order[i] != NULL; i++)
     if (!g_str_equal (prefs->fallback_order[i], provider_id))
       g_strv_builder_add (order, prefs->fallback_order[i]);
@@ -777,14 +782,12 @@ remove_endpoint_confirmed (TgPreferencesWindow *self,
       g_strv_builder_add (enabled, prefs->enabled_providers[i]);
   order_ids = g_strv_builder_end (order);
   enabled_ids = g_strv_builder_end (enabled);
-  if (g_strv_length (order_ids) != g_strv_length (prefs->fallback_order) &&
-      !tg_config_service_set_fallback_order (self->config, (const char * const *) order_ids, &error))
-    {
-      toast (self, error->message);
-      return;
-    }
-  if (g_strv_length (enabled_ids) != g_strv_length (prefs->enabled_providers) &&
-      !tg_config_service_set_enabled_providers (self->config, (const char * const *) enabled_ids, &error))
+  prefs = NULL;
+
+  if ((is_mapped && !tg_config_service_set_fallback_model (self->config, provider_id, NULL, &error)) ||
+      (in_order && !tg_config_service_set_fallback_order (self->config, (const char * const *) order_ids, &error)) ||
+      (in_enabled && !tg_config_service_set_enabled_providers (self->config, (const char * const *) enabled_ids, &error)) ||
+      (is_default && !tg_config_service_set_default_provider (self->config, NULL, NULL, &error)))
     {
       toast (self, error->message);
       return;

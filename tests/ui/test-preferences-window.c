@@ -747,6 +747,18 @@ test_custom_endpoint (Fixture       *fixture,
   g_assert_cmpuint (rows->len, ==, 1);
   g_clear_pointer (&rows, g_ptr_array_unref);
 
+  /* The preferences that name it: they must not outlive it. */
+  {
+    const char *order[] = { "openai", "prefs-server", NULL };
+    const char *enabled[] = { "prefs-server", "openai", NULL };
+
+    g_assert_true (tg_config_service_set_fallback_order (fixture->config, order, NULL));
+    g_assert_true (tg_config_service_set_enabled_providers (fixture->config, enabled, NULL));
+    g_assert_true (tg_config_service_set_default_provider (fixture->config, "prefs-server", NULL, NULL));
+    g_assert_true (tg_config_service_set_fallback_model (fixture->config, "prefs-server", "llama3.1:8b", NULL));
+    wait_idle (fixture);
+  }
+
   /* Removing asks first. */
   {
     AdwActionRow *row = tg_preferences_window_get_custom_row (window (fixture), "prefs-server");
@@ -760,6 +772,18 @@ test_custom_endpoint (Fixture       *fixture,
   g_assert_null (tg_catalog_get_provider (fixture->catalog, "prefs-server"));
   g_assert_null (tg_preferences_window_get_custom_row (window (fixture), "prefs-server"));
   g_assert_null (tg_preferences_window_get_provider_row (window (fixture), "prefs-server"));
+  g_assert_null (tg_preferences_window_get_fallback_row (window (fixture), "prefs-server"));
+  {
+    g_autoptr(TgConfigService) again = reopen_config (fixture);
+    const TgPreferences *prefs = tg_config_service_get_preferences (again);
+
+    g_assert_cmpuint (g_strv_length (prefs->fallback_order), ==, 1);
+    g_assert_cmpstr (prefs->fallback_order[0], ==, "openai");
+    g_assert_cmpuint (g_strv_length (prefs->enabled_providers), ==, 1);
+    g_assert_cmpstr (prefs->enabled_providers[0], ==, "openai");
+    g_assert_null (prefs->default_provider);
+    g_assert_false (g_hash_table_contains (prefs->fallback_models, "prefs-server"));
+  }
   rows = tg_db_list_capabilities (fixture->db, "prefs-server", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (rows->len, ==, 0);
