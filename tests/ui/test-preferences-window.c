@@ -229,6 +229,16 @@ respond (Fixture    *fixture,
   wait_idle (fixture);
 }
 
+typedef gboolean (*MatchFunc) (GtkWidget *widget, gconstpointer data);
+static GtkWidget *find_first (GtkWidget *widget, MatchFunc match, gconstpointer data);
+
+static gboolean
+has_tooltip (GtkWidget     *widget,
+             gconstpointer  tooltip)
+{
+  return g_strcmp0 (gtk_widget_get_tooltip_text (widget), tooltip) == 0;
+}
+
 static void
 test_keys (Fixture       *fixture,
            gconstpointer  user_data)
@@ -479,6 +489,15 @@ test_fallback (Fixture       *fixture,
   adw_combo_row_set_selected (models, 0);
   g_assert_null (g_hash_table_lookup (tg_config_service_get_preferences (fixture->config)->fallback_models,
                                       "anthropic"));
+
+  /* Remove, by the row's own button. */
+  click (find_first (GTK_WIDGET (tg_preferences_window_get_fallback_row (window (fixture), "gemini")),
+                     has_tooltip, "Remove Google Gemini from the Fallback Order"));
+  wait_idle (fixture);
+  prefs = tg_config_service_get_preferences (fixture->config);
+  g_assert_false (g_strv_contains ((const char * const *) prefs->fallback_order, "gemini"));
+  g_assert_cmpuint (g_strv_length (prefs->fallback_order), ==, 3);
+  g_assert_null (tg_preferences_window_get_fallback_row (window (fixture), "gemini"));
 }
 
 static void
@@ -590,7 +609,6 @@ test_base_url (Fixture       *fixture,
 }
 
 /* The @n-th widget under @widget (depth first) that @match accepts. */
-typedef gboolean (*MatchFunc) (GtkWidget *widget, gconstpointer data);
 
 static GtkWidget *
 find_widget (GtkWidget     *widget,
