@@ -1663,9 +1663,20 @@ build_history (TgPreferencesWindow     *self,
   GtkWidget *caption;
   GtkWidget *chart = tg_chart_new (TG_CHART_KIND_STACKED_COLUMNS, TG_CHART_UNIT_COUNT);
   guint n_failed = 0;
+  gint64 slowest_ok = 0;
 
-  /* Oldest first, left to right. A failed check without an answer has no
-   * latency; the caption counts it. */
+  for (guint i = 0; i < records->len; i++)
+    {
+      const TgHealthRecord *record = g_ptr_array_index (records, i);
+
+      if (record->ok)
+        slowest_ok = MAX (slowest_ok, record->latency_ms);
+    }
+
+  /* Oldest first, left to right. A failed check is drawn up to the slowest
+   * answered one: a 10 s timeout would otherwise flatten every other column
+   * (and one without an answer has no latency at all); the caption counts
+   * the failures. */
   for (guint i = 0; i < records->len; i++)
     {
       const TgHealthRecord *record = g_ptr_array_index (records, records->len - 1 - i);
@@ -1677,7 +1688,7 @@ build_history (TgPreferencesWindow     *self,
         ok[i] = latency;
       else
         {
-          failed[i] = latency;
+          failed[i] = slowest_ok > 0 ? slowest_ok : MAX (latency, 1);
           n_failed++;
         }
     }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tg-catalog.h"
+#include "tg-chart-private.h"
 #include "tg-config-service.h"
 #include "tg-db.h"
 #include "tg-health-monitor.h"
@@ -980,6 +981,32 @@ test_drag_and_drop (Fixture       *fixture,
   g_assert_cmpuint (g_strv_length (tg_config_service_get_preferences (fixture->config)->fallback_order), ==, 3);
 }
 
+/* The Health page's chart: failed checks are drawn up to the slowest answered
+ * one, and the caption counts them. Results come as passive reports. */
+static void
+test_history_chart (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  TgChart *chart;
+  const char *description;
+
+  tg_health_monitor_report (fixture->health, "prefs-openai", TRUE, 100, 200, NULL);
+  tg_health_monitor_report (fixture->health, "prefs-openai", FALSE, 10000, 0, "timeout");
+  tg_health_monitor_report (fixture->health, "prefs-openai", TRUE, 300, 200, NULL);
+  tg_health_monitor_report (fixture->health, "prefs-openai", FALSE, -1, 503, "server");
+  wait_idle (fixture);
+
+  chart = tg_preferences_window_get_history_chart (window (fixture), "prefs-openai");
+  g_assert_nonnull (chart);
+  g_assert_cmpuint (tg_chart_get_n_series (chart), ==, 2);
+  description = tg_chart_get_description (chart);
+  g_test_message ("%s", description);
+  g_assert_nonnull (strstr (description, "Answered: 400 in all"));
+  g_assert_nonnull (strstr (description, "Failed: 600 in all"));
+  g_assert_true (has_label_containing (fixture->window, "2 of the last 4 checks failed"));
+  g_assert_null (tg_preferences_window_get_history_chart (window (fixture), "openai"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1001,6 +1028,7 @@ main (int   argc,
   ADD ("/preferences/fallback", test_fallback);
   ADD ("/preferences/drag-and-drop", test_drag_and_drop);
   ADD ("/preferences/health", test_health);
+  ADD ("/preferences/history-chart", test_history_chart);
   ADD ("/preferences/connection", test_connection);
   ADD ("/preferences/base-url", test_base_url);
   ADD ("/preferences/custom-endpoint", test_custom_endpoint);
