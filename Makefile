@@ -44,8 +44,9 @@ build: install-deps $(BUILDDIR)/build.ninja
 	meson configure $(BUILDDIR) $(MESON_OPTS) >/dev/null
 	meson compile -C $(BUILDDIR)
 
+# The schema compiled into the build dir stands in for an installed one.
 run: build
-	./$(BUILDDIR)/src/tollgate
+	GSETTINGS_SCHEMA_DIR=$(CURDIR)/$(BUILDDIR)/data TOLLGATE_ICON_THEME_PATH=$(CURDIR)/data/icons ./$(BUILDDIR)/src/tollgate
 
 test: build
 	./tests/run-headless meson test -C $(BUILDDIR) $(MESON_TEST_OPTS)

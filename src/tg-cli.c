@@ -55,6 +55,7 @@ print_usage (FILE *stream)
   fprintf (stream, "  health [--check] [--json] %s\n", _("Provider health from the recorded checks; --check checks every provider in use now"));
   fprintf (stream, "  help, --help              %s\n", _("Show this help"));
   fprintf (stream, "  --version                 %s\n", _("Show the version"));
+  fprintf (stream, "  --background              %s\n", _("Open no window; keep watching if Run in Background is on"));
   fprintf (stream, "\n%s\n", _("Environment:"));
   fprintf (stream, "  TOLLGATE_DATA_DIR         %s\n", _("Folder for the database instead of $XDG_DATA_HOME/tollgate"));
   fprintf (stream, "\n%s\n", _("Exit status: 0 on success, 1 when the command failed, 2 for bad arguments."));
@@ -87,8 +88,9 @@ tg_cli_handles (int    argc,
   if (argc < 2)
     return FALSE;
 
-  /* D-Bus activation and the like pass GApplication's own options. */
-  if (g_str_has_prefix (argv[1], "--gapplication-"))
+  /* D-Bus activation and the like pass GApplication's own options; the
+   * autostart entry passes --background (TgApplication's). */
+  if (g_str_has_prefix (argv[1], "--gapplication-") || g_str_equal (argv[1], "--background"))
     return FALSE;
 
   /* Everything else is ours, including unknown words, so they fail with exit 2

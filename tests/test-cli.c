@@ -129,13 +129,28 @@ test_help (void)
   g_autofree char *dir = tg_test_make_data_dir ();
   static const char *expected[] = { "providers [--json]", "key set PROVIDER", "key delete PROVIDER",
                                     "db migrate [--to VERSION]", "prefs [get KEY | set KEY VALUE]",
-                                    "health [--check] [--json]", "--help", "--version", "TOLLGATE_DATA_DIR" };
+                                    "health [--check] [--json]", "--help", "--version", "--background", "TOLLGATE_DATA_DIR" };
 
   run_cli (&result, NULL, "--help");
   g_assert_cmpint (result.status, ==, 0);
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
     g_assert_nonnull (strstr (result.out, expected[i]));
   g_assert_cmpstr (result.err, ==, "");
+}
+
+/* --background belongs to the application (the autostart entry runs it):
+ * GApplication's option parser answers, not the command line's. */
+static void
+test_background_goes_to_the_app (void)
+{
+  g_auto(CliResult) result = { 0 };
+  g_autofree char *dir = tg_test_make_data_dir ();
+
+  run_cli (&result, NULL, "--background", "--no-such-option");
+  g_assert_cmpint (result.status, ==, 1);
+  g_assert_cmpstr (result.out, ==, "");
+  g_assert_nonnull (strstr (result.err, "Unknown option --no-such-option"));
+  g_assert_null (strstr (result.err, "tollgate --help"));
 }
 
 static void
@@ -1046,6 +1061,7 @@ main (int   argc,
   tg_test_init (&argc, &argv);
 
   g_test_add_func ("/cli/help", test_help);
+  g_test_add_func ("/cli/background-goes-to-the-app", test_background_goes_to_the_app);
   g_test_add_func ("/cli/version", test_version);
   g_test_add_func ("/cli/bad-arguments", test_bad_arguments);
   g_test_add_func ("/cli/providers/text", test_providers_text);

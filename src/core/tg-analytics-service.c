@@ -1052,19 +1052,24 @@ provider_series (GHashTable  *result,
   return series;
 }
 
-/* Hours: the raw rows of the range per provider and 15-minute bucket, folded
- * into local hours (no roll-up has both the provider and 15-minute buckets). */
+/* The provider roll-up's 15-minute buckets, folded into local hours or days:
+ * every UTC offset in use is a multiple of 15 minutes, so this is exact. */
 static gboolean
-provider_series_by_hour (TgAnalyticsService  *self,
-                         GHashTable          *result,
-                         GArray              *starts,
-                         gint64               from_ms,
-                         gint64               to_ms,
-                         GError             **error)
+fill_provider_series (TgAnalyticsService  *self,
+                      GHashTable          *result,
+                      GArray              *starts,
+                      gint64               from_ms,
+                      gint64               to_ms,
+                      TgUsageGroup         group,
+                      GError             **error)
 {
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GHashTable) index = NULL;
   g_autoptr(GPtrArray) template = zero_series (starts, &index);
+  /* 15-minute bucket number -> series index + 1. Every provider repeats the
+   * same buckets, and finding a bucket's local start walks the zone's
+   * transitions: once per bucket, not once per row. */
+  g_autoptr(GHashTable) by_bucket = g_hash_table_new (g_direct_hash, g_direct_equal);
 
   if (!(rows = tg_db_aggregate_usage_provider_15min (self->db, from_ms, to_ms, error)))
     return FALSE;
@@ -1072,106 +1077,22 @@ provider_series_by_hour (TgAnalyticsService  *self,
   for (guint i = 0; i < rows->len; i++)
     {
       const TgUsageAggregate *row = g_ptr_array_index (rows, i);
-      gint64 start = tg_db_local_bucket_start (self->tz, row->bucket_start_ms, TG_USAGE_GROUP_HOUR);
-      guint at = GPOINTER_TO_UINT (g_hash_table_lookup (index, &start));
+      gpointer bucket = GSIZE_TO_POINTER ((gsize) (row->bucket_start_ms / BUCKET_MS) + 1);
+      guint at = GPOINTER_TO_UINT (g_hash_table_lookup (by_bucket, bucket));
+
+      if (at == 0)
+        {
+          gint64 start = tg_db_local_bucket_start (self->tz, row->bucket_start_ms, group);
+
+          at = GPOINTER_TO_UINT (g_hash_table_lookup (index, &start));
+          g_hash_table_insert (by_bucket, bucket, GUINT_TO_POINTER (at));
+        }
 
       /* Both sides use the same bucket rule, so every row has its bucket. */
       g_return_val_if_fail (at > 0, FALSE);
       add_aggregate (g_ptr_array_index (provider_series (result, row->key, starts), at - 1), row, 1);
     }
 
-  return TRUE;
-}
-
-/* Adds the per-provider sums over [from_ms, to_ms) to the buckets @at_before
- * (with @sign) and @at_after (with -@sign); an index of -1 is left out. */
-static gboolean
-add_provider_range (TgAnalyticsService  *self,
-                    GHashTable          *result,
-                    GArray              *starts,
-                    gint64               from_ms,
-                    gint64               to_ms,
-                    gint64               sign,
-                    int                  at_before,
-                    int                  at_after,
-                    GError             **error)
-{
-  g_autoptr(GPtrArray) rows = NULL;
-
-  if (from_ms >= to_ms || (at_before < 0 && at_after < 0))
-    return TRUE;
-  if (!(rows = tg_db_aggregate_usage_tz (self->db, from_ms, to_ms, TG_USAGE_GROUP_PROVIDER, self->tz, error)))
-    return FALSE;
-
-  for (guint i = 0; i < rows->len; i++)
-    {
-      const TgUsageAggregate *row = g_ptr_array_index (rows, i);
-      GPtrArray *series = provider_series (result, row->key, starts);
-
-      if (at_before >= 0)
-        add_aggregate (g_ptr_array_index (series, at_before), row, sign);
-      if (at_after >= 0)
-        add_aggregate (g_ptr_array_index (series, at_after), row, -sign);
-    }
-  return TRUE;
-}
-
-static gboolean
-series_is_empty (gpointer key,
-                 gpointer value,
-                 gpointer user_data)
-{
-  GPtrArray *series = value;
-
-  for (guint i = 0; i < series->len; i++)
-    if (((TgUsageAggregate *) g_ptr_array_index (series, i))->requests != 0)
-      return FALSE;
-  return TRUE;
-}
-
-/* Days: a local day rarely holds a whole UTC day, so the store's provider
- * aggregate would read every raw row of it. Instead each bucket boundary B is
- * moved to the nearest UTC midnight M: a bucket [B0, B1) is the roll-up's whole
- * days [M0, M1), plus the slice between M1 and B1, minus the slice between M0
- * and B0 (signed by which side of M the boundary is). Only the slices, at most
- * 12 hours each and an hour or two in most zones, are raw rows. */
-static gboolean
-provider_series_by_day (TgAnalyticsService  *self,
-                        GHashTable          *result,
-                        GArray              *starts,
-                        gint64               from_ms,
-                        gint64               to_ms,
-                        GError             **error)
-{
-  guint n = starts->len;
-  gint64 previous_midnight = 0;
-
-  from_ms = MAX (from_ms, 0);
-
-  /* Boundary i: from_ms, the start of bucket i, …, to_ms. */
-  for (guint i = 0; i <= n; i++)
-    {
-      gint64 boundary = i == 0 ? from_ms : i == n ? to_ms : g_array_index (starts, gint64, i);
-      gint64 midnight = boundary / DAY_MS * DAY_MS;
-
-      if (boundary - midnight > DAY_MS / 2)
-        midnight += DAY_MS;
-
-      /* The slice between the boundary and its midnight counts +1 in the
-       * bucket before the boundary and -1 in the one after when the boundary
-       * is later than the midnight, the other way round when it is earlier. */
-      if (!add_provider_range (self, result, starts, MIN (boundary, midnight), MAX (boundary, midnight),
-                               boundary > midnight ? 1 : -1, (int) i - 1, i < n ? (int) i : -1, error))
-        return FALSE;
-
-      /* Whole UTC days: roll-up rows only. */
-      if (i > 0 && !add_provider_range (self, result, starts, previous_midnight, midnight, 1, (int) i - 1, -1, error))
-        return FALSE;
-      previous_midnight = midnight;
-    }
-
-  /* A provider whose slices cancel out had no usage in the range. */
-  g_hash_table_foreach_remove (result, series_is_empty, NULL);
   return TRUE;
 }
 
@@ -1184,7 +1105,6 @@ tg_analytics_service_get_time_series_by_provider (TgAnalyticsService  *self,
 {
   g_autoptr(GArray) starts = NULL;
   g_autoptr(GHashTable) result = NULL;
-  gboolean ok;
 
   g_return_val_if_fail (TG_IS_ANALYTICS_SERVICE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -1193,12 +1113,10 @@ tg_analytics_service_get_time_series_by_provider (TgAnalyticsService  *self,
     return NULL;
 
   result = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
-  if (bucket == TG_TIME_BUCKET_HOUR)
-    ok = provider_series_by_hour (self, result, starts, from_ms, to_ms, error);
-  else
-    ok = provider_series_by_day (self, result, starts, from_ms, to_ms, error);
+  if (!fill_provider_series (self, result, starts, from_ms, to_ms, bucket_group (bucket), error))
+    return NULL;
 
-  return ok ? g_steal_pointer (&result) : NULL;
+  return g_steal_pointer (&result);
 }
 
 gboolean

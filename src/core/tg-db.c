@@ -111,6 +111,11 @@ typedef enum {
   "1 AS requests, outcome <> 'ok' AS failures, tokens_estimated AS estimated, " \
   "input_tokens, output_tokens, cached_tokens, cost_micros"
 
+/* ROW_SUMS summed over a GROUP BY of raw rows. */
+#define ROW_GROUP_SUMS \
+  "count (*), sum (outcome <> 'ok'), sum (tokens_estimated), sum (input_tokens), " \
+  "sum (output_tokens), sum (cached_tokens), sum (cost_micros)"
+
 #define ROLLUP_SUMS \
   "requests, failures, estimated, input_tokens, output_tokens, cached_tokens, cost_micros"
 
@@ -125,6 +130,17 @@ typedef enum {
   "UNION ALL " \
   "SELECT time_ms / 900000, " ROW_SUMS " FROM ai_usage_analytics " \
   "  WHERE time_ms >= ?5 AND time_ms < ?6"
+
+/* The same split by 15-minute bucket for the provider roll-up (0003). */
+#define PROVIDER_BUCKET_ROWS \
+  "SELECT provider_id, bucket, " ROLLUP_SUMS " FROM ai_usage_rollup_provider_15min " \
+  "  WHERE bucket >= ?1 AND bucket < ?2 " \
+  "UNION ALL " \
+  "SELECT provider_id, time_ms / 900000, " ROW_GROUP_SUMS " FROM ai_usage_analytics " \
+  "  WHERE time_ms >= ?3 AND time_ms < ?4 GROUP BY provider_id, time_ms / 900000 " \
+  "UNION ALL " \
+  "SELECT provider_id, time_ms / 900000, " ROW_GROUP_SUMS " FROM ai_usage_analytics " \
+  "  WHERE time_ms >= ?5 AND time_ms < ?6 GROUP BY provider_id, time_ms / 900000"
 
 /* The same split by whole UTC days for the provider+model roll-up. */
 #define MODEL_ROWS \
@@ -252,11 +268,10 @@ static const char * const stmt_sql[N_STMTS] = {
     "ORDER BY time_ms, percent",
 
   /* Raw rows: the 15-minute roll-up has no provider column (docs/schema.md). */
-  [STMT_USAGE_PROVIDER_BUCKETS] =
-    "SELECT provider_id, time_ms / 900000 AS bucket, " SUMS " FROM "
-    "(SELECT provider_id, time_ms, " ROW_SUMS " FROM ai_usage_analytics "
-    "  WHERE time_ms >= ?1 AND time_ms < ?2) "
-    "GROUP BY provider_id, bucket ORDER BY provider_id, bucket",
+  /* Whole buckets are one roll-up row each already; only the ragged ends need
+   * summing. No ORDER BY: sorting every row of a month costs more than the
+   * caller's folding, which needs no order. */
+  [STMT_USAGE_PROVIDER_BUCKETS] = PROVIDER_BUCKET_ROWS,
   [STMT_USAGE_LATENCY_ALL] =
     "SELECT latency_total_ms FROM ai_usage_analytics "
     "WHERE time_ms >= ?1 AND time_ms < ?2 AND outcome = 'ok' ORDER BY latency_total_ms",
@@ -2000,8 +2015,8 @@ tg_db_list_usage (TgDb     *self,
 }
 
 /* How [from_ms, to_ms) splits into whole roll-up units (of unit_ms) and the raw
- * rows of the partial units at its two ends. Binds ?1 … ?6 of BUCKET_ROWS and
- * MODEL_ROWS. */
+ * rows of the partial units at its two ends. Binds ?1 … ?6 of BUCKET_ROWS,
+ * PROVIDER_BUCKET_ROWS and MODEL_ROWS. */
 static void
 bind_range_split (sqlite3_stmt *stmt,
                   gint64        from_ms,
@@ -2682,8 +2697,7 @@ tg_db_aggregate_usage_provider_15min (TgDb     *self,
   if (!(stmt = tg_db_stmt (self, STMT_USAGE_PROVIDER_BUCKETS, error)))
     return NULL;
 
-  sqlite3_bind_int64 (stmt, 1, from_ms);
-  sqlite3_bind_int64 (stmt, 2, to_ms);
+  bind_range_split (stmt, from_ms, to_ms, BUCKET_MS);
 
   list = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_usage_aggregate_free);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)

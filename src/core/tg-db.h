@@ -320,9 +320,9 @@ GPtrArray     *tg_db_list_budget_alerts     (TgDb *self, const char *profile, gi
 
 /* Usage queries for the services */
 /* Sums per provider per 15-minute UTC bucket over from_ms <= time < to_ms, from
- * the raw rows (the 15-minute roll-up has no provider), so meant for ranges of
- * days rather than months: key = provider id, bucket_start_ms = the bucket's
- * UTC start; ordered by provider, then time. Element type TgUsageAggregate. */
+ * the provider roll-up (raw rows only at the range's ragged ends): key =
+ * provider id, bucket_start_ms = the bucket's UTC start; one row per provider
+ * and bucket, in no particular order. Element type TgUsageAggregate. */
 GPtrArray     *tg_db_aggregate_usage_provider_15min (TgDb *self, gint64 from_ms, gint64 to_ms, GError **error);
 /* latency_total_ms of the successful ("ok") attempts in the range, ascending;
  * @provider_id NULL: all providers. Element type gint64. */

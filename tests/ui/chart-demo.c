@@ -235,7 +235,7 @@ shoot (GtkWidget  *(*create) (void),
         gtk_window_set_child (GTK_WINDOW (window), content);
         gtk_window_present (GTK_WINDOW (window));
         settle ();
-        tg_ui_test_save_png (content, path);
+        tg_ui_test_save_png (content, NULL, path);
         gtk_window_destroy (GTK_WINDOW (window));
       }
 }

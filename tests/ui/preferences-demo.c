@@ -155,7 +155,7 @@ main (int   argc,
                                          TRUE);
           /* Past the expander's animation. */
           settle (1000);
-          tg_ui_test_save_png (window, path);
+          tg_ui_test_save_png (window, NULL, path);
           gtk_window_destroy (GTK_WINDOW (window));
         }
 
@@ -179,12 +179,12 @@ main (int   argc,
       gtk_editable_set_text (GTK_EDITABLE (thresholds_row), "80, 50");
       g_signal_emit_by_name (thresholds_row, "apply");
       settle (300);
-      tg_ui_test_save_png (window, error_path);
+      tg_ui_test_save_png (window, NULL, error_path);
 
       g_signal_emit_by_name (tg_preferences_window_get_add_endpoint_button (TG_PREFERENCES_WINDOW (window)), "clicked");
       dialog = tg_preferences_window_get_dialog (TG_PREFERENCES_WINDOW (window));
       settle (800);
-      tg_ui_test_save_png (GTK_WIDGET (dialog), dialog_path);
+      tg_ui_test_save_png (GTK_WIDGET (dialog), NULL, dialog_path);
       gtk_window_destroy (GTK_WINDOW (window));
     }
 

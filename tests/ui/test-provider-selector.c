@@ -8,7 +8,10 @@
 #include <string.h>
 
 #include "tg-catalog.h"
+#include "tg-config-service.h"
 #include "tg-db.h"
+#include "tg-health-monitor.h"
+#include "tg-health-row.h"
 #include "tg-provider-selector.h"
 #include "tg-provider-selector-private.h"
 #include "tg-secret-store.h"
@@ -21,7 +24,7 @@ static const char fixture_json[] =
   "  \"format_version\": 1,\n"
   "  \"providers\": [\n"
   "    {\n"
-  "      \"id\": \"alpha\", \"name\": \"Alpha AI\", \"wire_format\": \"openai\",\n"
+  "      \"id\": \"selector-alpha\", \"name\": \"Alpha AI\", \"wire_format\": \"openai\",\n"
   "      \"base_url\": \"https://alpha.invalid/v1\", \"auth\": \"bearer\", \"health_path\": \"/models\",\n"
   "      \"docs_url\": \"https://alpha.invalid/docs\", \"pricing_url\": \"https://alpha.invalid/pricing\",\n"
   "      \"prices_as_of\": \"2025-01-15\", \"local\": false, \"default_model\": \"alpha-large\",\n"
@@ -35,7 +38,7 @@ static const char fixture_json[] =
   "      ]\n"
   "    },\n"
   "    {\n"
-  "      \"id\": \"beta\", \"name\": \"Beta & <Co>\", \"wire_format\": \"anthropic\",\n"
+  "      \"id\": \"selector-beta\", \"name\": \"Beta & <Co>\", \"wire_format\": \"anthropic\",\n"
   "      \"base_url\": \"https://beta.invalid\", \"auth\": \"x-api-key\", \"health_path\": \"/v1/models\",\n"
   "      \"docs_url\": \"https://beta.invalid/docs\", \"pricing_url\": \"https://beta.invalid/pricing\",\n"
   "      \"prices_as_of\": \"2025-02-01\", \"local\": false, \"default_model\": \"beta-one\",\n"
@@ -46,7 +49,7 @@ static const char fixture_json[] =
   "      ]\n"
   "    },\n"
   "    {\n"
-  "      \"id\": \"homebox\", \"name\": \"Home Box\", \"wire_format\": \"ollama\",\n"
+  "      \"id\": \"selector-homebox\", \"name\": \"Home Box\", \"wire_format\": \"ollama\",\n"
   "      \"base_url\": \"http://localhost:11434\", \"auth\": \"none\", \"health_path\": \"/api/tags\",\n"
   "      \"docs_url\": \"https://homebox.invalid/docs\", \"pricing_url\": \"https://homebox.invalid/license\",\n"
   "      \"prices_as_of\": \"2025-03-01\", \"local\": true, \"default_model\": \"tiny\",\n"
@@ -331,6 +334,19 @@ create_selector (Fixture *fixture)
   return selector;
 }
 
+static void
+set_services (Fixture          *fixture,
+              GtkWidget        *selector,
+              TgConfigService **config,
+              TgHealthMonitor **monitor)
+{
+  *config = tg_config_service_new (fixture->db, fixture->catalog);
+  *monitor = tg_health_monitor_new (fixture->db, fixture->catalog, fixture->secret_store);
+  tg_provider_selector_set_services (TG_PROVIDER_SELECTOR (selector), *config, *monitor);
+  g_assert_true (tg_provider_selector_get_config (TG_PROVIDER_SELECTOR (selector)) == *config);
+  g_assert_true (tg_provider_selector_get_health_monitor (TG_PROVIDER_SELECTOR (selector)) == *monitor);
+}
+
 /* Tests: formatting */
 
 static void
@@ -455,15 +471,21 @@ test_key_status (Fixture       *fixture,
                  gconstpointer  user_data)
 {
   GtkWidget *selector = create_selector (fixture);
+  g_autoptr(TgConfigService) config = NULL;
+  g_autoptr(TgHealthMonitor) monitor = NULL;
   g_autoptr(GError) error = NULL;
   gboolean deleted = FALSE;
 
+  /* With every part of the page filled in: the key reaches none of it. */
+  set_services (fixture, selector, &config, &monitor);
+  g_assert_true (tg_config_service_set_default_provider (config, "selector-beta", NULL, NULL));
+  tg_health_monitor_report (monitor, "selector-beta", TRUE, 200, 200, NULL);
   wait_for_keys (selector);
   g_assert_cmpstr (get_key_status (selector, "Alpha AI"), ==, "No key");
   g_assert_cmpstr (get_key_status (selector, "Beta & <Co>"), ==, "No key");
   g_assert_cmpstr (get_key_status (selector, "Home Box"), ==, "No key needed");
 
-  store_key (fixture->secret_store, "beta", TEST_KEY);
+  store_key (fixture->secret_store, "selector-beta", TEST_KEY);
 
   /* Nothing changes until asked. */
   g_assert_cmpstr (get_key_status (selector, "Beta & <Co>"), ==, "No key");
@@ -482,7 +504,7 @@ test_key_status (Fixture       *fixture,
   /* No keyring message while the keyring answers. */
   g_assert_false (gtk_widget_is_visible (GTK_WIDGET (find_label_with_class (selector, "warning"))));
 
-  g_assert_true (tg_secret_store_delete_sync (fixture->secret_store, "beta", &deleted, NULL, &error));
+  g_assert_true (tg_secret_store_delete_sync (fixture->secret_store, "selector-beta", &deleted, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (deleted);
 
@@ -504,6 +526,529 @@ test_key_status (Fixture       *fixture,
     g_assert_true (finalized);
     g_source_remove (timeout);
   }
+}
+
+
+/* Tests: choosing, health and fallbacks (with the services) */
+
+/* The radio button in a row's prefix. */
+static GtkCheckButton *
+find_radio (GtkWidget *row)
+{
+  g_autoptr(GPtrArray) checks = find_widgets (row, GTK_TYPE_CHECK_BUTTON);
+
+  g_assert_cmpuint (checks->len, >, 0);
+  return g_ptr_array_index (checks, 0);
+}
+
+/* Whether a row shows the "Default" marker: a visible badge with a star and
+ * the word. Model rows are searched in a provider row only when asked for. */
+static gboolean
+shows_default (GtkWidget *row)
+{
+  g_autoptr(GPtrArray) boxes = find_widgets (row, GTK_TYPE_BOX);
+  gboolean found = FALSE;
+
+  for (guint i = 0; i < boxes->len; i++)
+    {
+      GtkWidget *box = g_ptr_array_index (boxes, i);
+      GtkWidget *icon, *label;
+
+      if (!gtk_widget_has_css_class (box, "default-badge"))
+        continue;
+      /* A provider row's own badge, not one of its model rows'. (The
+       * expander's header is an action row too.) */
+      if (ADW_IS_EXPANDER_ROW (row))
+        {
+          GtkWidget *inner = gtk_widget_get_ancestor (box, ADW_TYPE_ACTION_ROW);
+
+          if (inner != NULL && gtk_widget_has_css_class (inner, "model-row"))
+            continue;
+        }
+
+      icon = gtk_widget_get_first_child (box);
+      label = gtk_widget_get_next_sibling (icon);
+      g_assert_true (GTK_IS_IMAGE (icon));
+      g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==, "Default");
+      g_assert_false (found);
+      found = gtk_widget_get_visible (box);
+    }
+
+  return found;
+}
+
+/* What a fresh start would see: a new connection and a new service. */
+static void
+assert_saved_default (Fixture    *fixture,
+                      const char *provider_id,
+                      const char *model_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgDb) db = tg_db_open_default (&error);
+  g_autoptr(TgConfigService) config = NULL;
+  const TgPreferences *prefs;
+
+  g_assert_no_error (error);
+  config = tg_config_service_new (db, fixture->catalog);
+  g_assert_true (tg_config_service_is_stored (config));
+  prefs = tg_config_service_get_preferences (config);
+  g_assert_cmpstr (prefs->default_provider, ==, provider_id);
+  g_assert_cmpstr (prefs->default_model, ==, model_id);
+}
+
+static void
+count_changes (guint *counter)
+{
+  (*counter)++;
+}
+
+static void
+test_choose_provider (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  GtkWidget *selector = create_selector (fixture);
+  g_autoptr(TgConfigService) config = NULL;
+  g_autoptr(TgHealthMonitor) monitor = NULL;
+  GtkWidget *alpha, *beta, *home;
+  GtkWidget *beta_one, *alpha_large;
+  guint changes = 0;
+
+  /* No services: nothing to choose with. */
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (find_radio (find_row (selector, ADW_TYPE_EXPANDER_ROW, "Alpha AI")))));
+
+  set_services (fixture, selector, &config, &monitor);
+  g_signal_connect_swapped (config, "changed::default-provider", G_CALLBACK (count_changes), &changes);
+  alpha = find_row (selector, ADW_TYPE_EXPANDER_ROW, "Alpha AI");
+  beta = find_row (selector, ADW_TYPE_EXPANDER_ROW, "Beta & <Co>");
+  home = find_row (selector, ADW_TYPE_EXPANDER_ROW, "Home Box");
+  beta_one = find_row (beta, ADW_TYPE_ACTION_ROW, "Beta One");
+  alpha_large = find_row (alpha, ADW_TYPE_ACTION_ROW, "Alpha Large");
+
+  /* First run: no default yet, nothing chosen. */
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (find_radio (alpha))));
+  for (GtkWidget **row = (GtkWidget *[]) { alpha, beta, home, beta_one, alpha_large, NULL }; *row != NULL; row++)
+    {
+      g_assert_false (gtk_check_button_get_active (find_radio (*row)));
+      g_assert_false (shows_default (*row));
+    }
+
+  /* Choosing is saving: no other step. */
+  gtk_check_button_set_active (find_radio (beta), TRUE);
+  g_assert_cmpuint (changes, ==, 1);
+  g_assert_cmpstr (tg_config_service_get_preferences (config)->default_provider, ==, "selector-beta");
+  g_assert_cmpstr (tg_config_service_get_preferences (config)->default_model, ==, "beta-one");
+  assert_saved_default (fixture, "selector-beta", "beta-one");
+
+  /* The provider and its default model are marked, nothing else. */
+  g_assert_true (gtk_check_button_get_active (find_radio (beta)));
+  g_assert_true (shows_default (beta));
+  g_assert_true (gtk_check_button_get_active (find_radio (beta_one)));
+  g_assert_true (shows_default (beta_one));
+  g_assert_false (gtk_check_button_get_active (find_radio (alpha)));
+  g_assert_false (shows_default (alpha));
+  g_assert_false (shows_default (alpha_large));
+
+  /* Another provider: the radios are one group. */
+  gtk_check_button_set_active (find_radio (alpha), TRUE);
+  assert_saved_default (fixture, "selector-alpha", "alpha-large");
+  g_assert_false (gtk_check_button_get_active (find_radio (beta)));
+  g_assert_false (shows_default (beta));
+  g_assert_false (shows_default (beta_one));
+  g_assert_true (shows_default (alpha));
+  g_assert_true (shows_default (alpha_large));
+  g_assert_cmpuint (changes, ==, 2);
+
+  /* A change made elsewhere (the CLI, the preferences window) shows at
+   * once, and is not saved back a second time. */
+  g_assert_true (tg_config_service_set_default_provider (config, "selector-homebox", NULL, NULL));
+  g_assert_cmpuint (changes, ==, 3);
+  g_assert_true (gtk_check_button_get_active (find_radio (home)));
+  g_assert_true (shows_default (home));
+  g_assert_false (gtk_check_button_get_active (find_radio (alpha)));
+  g_assert_false (shows_default (alpha));
+  g_assert_false (gtk_check_button_get_active (find_radio (alpha_large)));
+
+  /* No default at all. */
+  g_assert_true (tg_config_service_set_default_provider (config, NULL, NULL, NULL));
+  g_assert_false (gtk_check_button_get_active (find_radio (home)));
+  g_assert_false (shows_default (home));
+  g_assert_cmpuint (changes, ==, 4);
+
+  wait_for_keys (selector);
+  assert_finalizes (selector);
+}
+
+static void
+test_choose_model (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  GtkWidget *selector = create_selector (fixture);
+  g_autoptr(TgConfigService) config = NULL;
+  g_autoptr(TgHealthMonitor) monitor = NULL;
+  GtkWidget *alpha, *beta, *alpha_small, *alpha_large, *beta_one;
+
+  set_services (fixture, selector, &config, &monitor);
+  g_assert_true (tg_config_service_set_default_provider (config, "selector-beta", NULL, NULL));
+  alpha = find_row (selector, ADW_TYPE_EXPANDER_ROW, "Alpha AI");
+  beta = find_row (selector, ADW_TYPE_EXPANDER_ROW, "Beta & <Co>");
+  alpha_small = find_row (alpha, ADW_TYPE_ACTION_ROW, "Alpha Small");
+  alpha_large = find_row (alpha, ADW_TYPE_ACTION_ROW, "Alpha Large");
+  beta_one = find_row (beta, ADW_TYPE_ACTION_ROW, "Beta One");
+  g_assert_true (shows_default (beta_one));
+
+  /* Activating a model row of another provider (a click or Enter on it)
+   * makes both the default, and saves them. */
+  g_assert_true (adw_action_row_get_activatable_widget (ADW_ACTION_ROW (alpha_small)) == GTK_WIDGET (find_radio (alpha_small)));
+  adw_action_row_activate (ADW_ACTION_ROW (alpha_small));
+  assert_saved_default (fixture, "selector-alpha", "alpha-small");
+  g_assert_true (gtk_check_button_get_active (find_radio (alpha_small)));
+  g_assert_true (shows_default (alpha_small));
+  g_assert_true (gtk_check_button_get_active (find_radio (alpha)));
+  g_assert_true (shows_default (alpha));
+  g_assert_false (gtk_check_button_get_active (find_radio (beta_one)));
+  g_assert_false (shows_default (beta_one));
+  g_assert_false (shows_default (beta));
+
+  /* Another model of the same provider. */
+  adw_action_row_activate (ADW_ACTION_ROW (alpha_large));
+  assert_saved_default (fixture, "selector-alpha", "alpha-large");
+  g_assert_false (shows_default (alpha_small));
+  g_assert_true (shows_default (alpha_large));
+  g_assert_true (shows_default (alpha));
+
+  /* The model alone changed elsewhere. */
+  g_assert_true (tg_config_service_set_default_model (config, "alpha-small", NULL));
+  g_assert_true (gtk_check_button_get_active (find_radio (alpha_small)));
+  g_assert_false (gtk_check_button_get_active (find_radio (alpha_large)));
+
+  wait_for_keys (selector);
+  assert_finalizes (selector);
+}
+
+static void
+save_toast (char       **out,
+            const char  *message)
+{
+  g_free (*out);
+  *out = g_strdup (message);
+}
+
+/* A store that cannot save: the choice is refused with a toast, and the rows
+ * go back to what is saved. */
+static void
+test_choose_error (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  GtkWidget *selector = create_selector (fixture);
+  g_autoptr(TgConfigService) config = tg_config_service_new (NULL, fixture->catalog);
+  g_autofree char *toast = NULL;
+  GtkWidget *beta;
+
+  tg_provider_selector_set_services (TG_PROVIDER_SELECTOR (selector), config, NULL);
+  g_signal_connect_swapped (selector, "toast", G_CALLBACK (save_toast), &toast);
+  beta = find_row (selector, ADW_TYPE_EXPANDER_ROW, "Beta & <Co>");
+
+  gtk_check_button_set_active (find_radio (beta), TRUE);
+  g_assert_nonnull (toast);
+  g_assert_cmpstr (toast, !=, "");
+  g_assert_null (tg_config_service_get_preferences (config)->default_provider);
+  g_assert_false (gtk_check_button_get_active (find_radio (beta)));
+  g_assert_false (shows_default (beta));
+
+  /* Without a monitor the rows show no health. */
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (find_widgets (beta, TG_TYPE_HEALTH_ROW)->pdata[0])));
+
+  wait_for_keys (selector);
+  assert_finalizes (selector);
+}
+
+/* Choosing a provider that has no key saves it, and says that requests will
+ * fail; one with a key, or a local one, says nothing. */
+static void
+test_choose_without_key (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  GtkWidget *selector = create_selector (fixture);
+  g_autoptr(TgConfigService) config = NULL;
+  g_autoptr(TgHealthMonitor) monitor = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *toast = NULL;
+  gboolean deleted = FALSE;
+
+  store_key (fixture->secret_store, "selector-beta", TEST_KEY);
+  set_services (fixture, selector, &config, &monitor);
+  wait_for_keys (selector);
+  g_signal_connect_swapped (selector, "toast", G_CALLBACK (save_toast), &toast);
+
+  gtk_check_button_set_active (find_radio (find_row (selector, ADW_TYPE_EXPANDER_ROW, "Alpha AI")), TRUE);
+  assert_saved_default (fixture, "selector-alpha", "alpha-large");
+  g_assert_cmpstr (toast, ==, "Alpha AI has no API key yet: requests will fail until one is added");
+  g_clear_pointer (&toast, g_free);
+
+  gtk_check_button_set_active (find_radio (find_row (selector, ADW_TYPE_EXPANDER_ROW, "Beta & <Co>")), TRUE);
+  assert_saved_default (fixture, "selector-beta", "beta-one");
+  g_assert_null (toast);
+
+  gtk_check_button_set_active (find_radio (find_row (selector, ADW_TYPE_EXPANDER_ROW, "Home Box")), TRUE);
+  assert_saved_default (fixture, "selector-homebox", "tiny");
+  g_assert_null (toast);
+
+  g_assert_true (tg_secret_store_delete_sync (fixture->secret_store, "selector-beta", &deleted, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (deleted);
+  assert_finalizes (selector);
+}
+
+static TgHealthRow *
+find_health_row (GtkWidget  *selector,
+                 const char *provider_title)
+{
+  GtkWidget *row = find_row (selector, ADW_TYPE_EXPANDER_ROW, provider_title);
+  g_autoptr(GPtrArray) found = find_widgets (row, TG_TYPE_HEALTH_ROW);
+
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_true (gtk_widget_get_visible (g_ptr_array_index (found, 0)));
+  return g_ptr_array_index (found, 0);
+}
+
+/* The status text and icon a provider row shows. */
+static void
+assert_health_shown (GtkWidget  *selector,
+                     const char *provider_title,
+                     const char *text,
+                     const char *icon_name,
+                     const char *style)
+{
+  TgHealthRow *health_row = find_health_row (selector, provider_title);
+  GtkLabel *label = find_label_with_class (GTK_WIDGET (health_row), "health-status-label");
+  g_autoptr(GPtrArray) images = find_widgets (GTK_WIDGET (health_row), GTK_TYPE_IMAGE);
+  GtkWidget *icon = g_ptr_array_index (images, 0);
+
+  g_assert_cmpstr (gtk_label_get_text (label), ==, text);
+  g_assert_cmpstr (gtk_image_get_icon_name (GTK_IMAGE (icon)), ==, icon_name);
+  g_assert_true (gtk_widget_has_css_class (icon, style));
+}
+
+static const char *
+health_detail (GtkWidget  *selector,
+               const char *provider_title)
+{
+  TgHealthRow *health_row = find_health_row (selector, provider_title);
+
+  return gtk_label_get_text (find_label_with_class (GTK_WIDGET (health_row), "health-detail-label"));
+}
+
+static void
+test_health (Fixture       *fixture,
+             gconstpointer  user_data)
+{
+  GtkWidget *selector = create_selector (fixture);
+  g_autoptr(TgConfigService) config = NULL;
+  g_autoptr(TgHealthMonitor) monitor = NULL;
+  guint alpha_updates = 0, beta_updates = 0, home_updates = 0;
+
+  set_services (fixture, selector, &config, &monitor);
+  wait_for_keys (selector);
+
+  for (guint i = 0; i < G_N_ELEMENTS (fixture_titles); i++)
+    {
+      assert_health_shown (selector, fixture_titles[i], "Unknown", "dialog-question-symbolic", "dim-label");
+      g_assert_cmpstr (health_detail (selector, fixture_titles[i]), ==, "never checked");
+    }
+
+  g_signal_connect_swapped (find_health_row (selector, "Alpha AI"), "notify::health", G_CALLBACK (count_changes), &alpha_updates);
+  g_signal_connect_swapped (find_health_row (selector, "Beta & <Co>"), "notify::health", G_CALLBACK (count_changes), &beta_updates);
+  g_signal_connect_swapped (find_health_row (selector, "Home Box"), "notify::health", G_CALLBACK (count_changes), &home_updates);
+
+  /* A request that went well: healthy, checked just now. */
+  tg_health_monitor_report (monitor, "selector-alpha", TRUE, 250, 200, NULL);
+  assert_health_shown (selector, "Alpha AI", "Healthy", "emblem-ok-symbolic", "success");
+  g_assert_cmpstr (health_detail (selector, "Alpha AI"), ==, "checked just now");
+  g_assert_cmpuint (alpha_updates, >, 0);
+
+  /* The page's timer ages every row's text, from the same result. */
+  {
+    gint64 checked = tg_health_row_get_health (find_health_row (selector, "Alpha AI"))->last_check_ms;
+
+    g_assert_cmpint (checked, >, 0);
+    tg_provider_selector_update_ages (TG_PROVIDER_SELECTOR (selector), checked + 3 * 60000 + 1000);
+    g_assert_cmpstr (health_detail (selector, "Alpha AI"), ==, "checked 3 min ago");
+    g_assert_cmpstr (health_detail (selector, "Beta & <Co>"), ==, "never checked");
+    tg_provider_selector_update_ages (TG_PROVIDER_SELECTOR (selector), checked + 2 * 3600000);
+    g_assert_cmpstr (health_detail (selector, "Alpha AI"), ==, "checked 2 hours ago");
+    assert_health_shown (selector, "Alpha AI", "Healthy", "emblem-ok-symbolic", "success");
+  }
+
+  /* Failed requests until the circuit opens: down at once, on that row. */
+  for (guint i = 0; i < 5 && tg_health_monitor_get_status (monitor, "selector-alpha") != TG_HEALTH_STATUS_DOWN; i++)
+    tg_health_monitor_report (monitor, "selector-alpha", FALSE, 1200, 503, "server");
+  g_assert_cmpint (tg_health_monitor_get_status (monitor, "selector-alpha"), ==, TG_HEALTH_STATUS_DOWN);
+  assert_health_shown (selector, "Alpha AI", "Down", "network-error-symbolic", "error");
+  g_assert_nonnull (gtk_widget_get_tooltip_text (GTK_WIDGET (find_health_row (selector, "Alpha AI"))));
+
+  /* No other row was touched. */
+  g_assert_cmpuint (beta_updates, ==, 0);
+  g_assert_cmpuint (home_updates, ==, 0);
+  assert_health_shown (selector, "Beta & <Co>", "Unknown", "dialog-question-symbolic", "dim-label");
+  assert_health_shown (selector, "Home Box", "Unknown", "dialog-question-symbolic", "dim-label");
+
+  /* And the other way: only beta's row changes. */
+  alpha_updates = 0;
+  tg_health_monitor_report (monitor, "selector-beta", TRUE, 300, 200, NULL);
+  assert_health_shown (selector, "Beta & <Co>", "Healthy", "emblem-ok-symbolic", "success");
+  g_assert_cmpuint (beta_updates, >, 0);
+  g_assert_cmpuint (alpha_updates, ==, 0);
+  assert_health_shown (selector, "Alpha AI", "Down", "network-error-symbolic", "error");
+
+  /* A new selector on the same monitor starts from its state. */
+  {
+    GtkWidget *other = create_selector (fixture);
+
+    tg_provider_selector_set_services (TG_PROVIDER_SELECTOR (other), config, monitor);
+    assert_health_shown (other, "Alpha AI", "Down", "network-error-symbolic", "error");
+    wait_for_keys (other);
+    assert_finalizes (other);
+  }
+
+  /* Taking the monitor away hides the health and disconnects: reports no
+   * longer reach the rows. */
+  tg_provider_selector_set_services (TG_PROVIDER_SELECTOR (selector), config, NULL);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (find_widgets (find_row (selector, ADW_TYPE_EXPANDER_ROW, "Beta & <Co>"), TG_TYPE_HEALTH_ROW)->pdata[0])));
+  beta_updates = 0;
+  tg_health_monitor_report (monitor, "selector-beta", FALSE, 300, 503, "server");
+  g_assert_cmpuint (beta_updates, ==, 0);
+
+  assert_finalizes (selector);
+}
+
+/* The window may hand over the services before the catalogue, and reload the
+ * catalogue later: the rows built then show the default and the health. */
+static void
+test_services_first (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  GtkWidget *selector = g_object_ref_sink (tg_provider_selector_new (NULL, NULL));
+  g_autoptr(TgConfigService) config = tg_config_service_new (fixture->db, fixture->catalog);
+  g_autoptr(TgHealthMonitor) monitor = tg_health_monitor_new (fixture->db, fixture->catalog, fixture->secret_store);
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  GtkWidget *beta;
+
+  g_assert_true (tg_config_service_set_default_provider (config, "selector-beta", NULL, NULL));
+  tg_health_monitor_report (monitor, "selector-beta", TRUE, 200, 200, NULL);
+
+  tg_provider_selector_set_services (TG_PROVIDER_SELECTOR (selector), config, monitor);
+  before = find_widgets (selector, ADW_TYPE_EXPANDER_ROW);
+  g_assert_cmpuint (before->len, ==, 0);
+
+  tg_provider_selector_set_catalog (TG_PROVIDER_SELECTOR (selector), fixture->catalog);
+  beta = find_row (selector, ADW_TYPE_EXPANDER_ROW, "Beta & <Co>");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (find_radio (beta))));
+  g_assert_true (gtk_check_button_get_active (find_radio (beta)));
+  g_assert_true (shows_default (beta));
+  g_assert_true (shows_default (find_row (beta, ADW_TYPE_ACTION_ROW, "Beta One")));
+  assert_health_shown (selector, "Beta & <Co>", "Healthy", "emblem-ok-symbolic", "success");
+
+  /* A reload builds new rows; they still follow the services. */
+  tg_provider_selector_set_catalog (TG_PROVIDER_SELECTOR (selector), NULL);
+  tg_provider_selector_set_catalog (TG_PROVIDER_SELECTOR (selector), fixture->catalog);
+  after = find_widgets (selector, ADW_TYPE_EXPANDER_ROW);
+  g_assert_cmpuint (after->len, ==, G_N_ELEMENTS (fixture_titles));
+  for (guint i = 0; i < 5; i++)
+    tg_health_monitor_report (monitor, "selector-beta", FALSE, 200, 503, "server");
+  assert_health_shown (selector, "Beta & <Co>", "Down", "network-error-symbolic", "error");
+  gtk_check_button_set_active (find_radio (find_row (selector, ADW_TYPE_EXPANDER_ROW, "Alpha AI")), TRUE);
+  assert_saved_default (fixture, "selector-alpha", "alpha-large");
+
+  assert_finalizes (selector);
+}
+
+/* The rows of the "Fallback Order" group, as "title\nsubtitle". */
+static char *
+fallback_text (GtkWidget *selector)
+{
+  g_autoptr(GPtrArray) rows = find_widgets (selector, ADW_TYPE_ACTION_ROW);
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (rows, i);
+
+      if (!gtk_widget_has_css_class (row, "fallback-row"))
+        continue;
+      g_assert_true (gtk_widget_is_visible (row));
+      g_string_append_printf (text, "%s%s\n%s",
+                              text->len > 0 ? "\n" : "",
+                              adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
+                              adw_action_row_get_subtitle (ADW_ACTION_ROW (row)));
+    }
+
+  return g_string_free (text, FALSE);
+}
+
+static void
+test_fallback (Fixture       *fixture,
+               gconstpointer  user_data)
+{
+  GtkWidget *selector = create_selector (fixture);
+  g_autoptr(TgConfigService) config = NULL;
+  g_autoptr(TgHealthMonitor) monitor = NULL;
+  g_autofree char *empty = NULL;
+  g_autofree char *two = NULL;
+  g_autofree char *chosen = NULL;
+  g_autofree char *larger = NULL;
+  g_autoptr(GPtrArray) groups = NULL;
+  g_autoptr(GPtrArray) buttons = NULL;
+  gboolean edit_found = FALSE;
+
+  set_services (fixture, selector, &config, &monitor);
+
+  /* The group is there, with its way to the preferences. */
+  groups = find_widgets (selector, ADW_TYPE_PREFERENCES_GROUP);
+  g_assert_cmpuint (groups->len, ==, 1);
+  g_assert_true (gtk_widget_get_visible (g_ptr_array_index (groups, 0)));
+  g_assert_cmpstr (adw_preferences_group_get_title (g_ptr_array_index (groups, 0)), ==, "Fallback Order");
+  buttons = find_widgets (g_ptr_array_index (groups, 0), GTK_TYPE_BUTTON);
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_actionable_get_action_name (g_ptr_array_index (buttons, i)), "app.preferences") == 0)
+      edit_found = TRUE;
+  g_assert_true (edit_found);
+
+  empty = fallback_text (selector);
+  g_assert_cmpstr (empty, ==, "No fallback providers\nWhen the default provider is down, requests fail.");
+
+  /* Alpha Small streams with 131K of context: Beta One can do that, Tiny's
+   * 33K cannot. */
+  g_assert_true (tg_config_service_set_default_provider (config, "selector-alpha", "alpha-small", NULL));
+  g_assert_true (tg_config_service_set_fallback_order (config, (const char *[]) { "selector-beta", "selector-homebox", NULL }, NULL));
+  two = fallback_text (selector);
+  g_assert_cmpstr (two, ==,
+                   "1. Beta & <Co>\n→ Beta One (automatic)\n"
+                   "2. Home Box\nNo model here can do what the default model does");
+
+  /* The automatic choice follows the default model: nothing of Beta's has
+   * Alpha Large's million tokens of context. */
+  g_assert_true (tg_config_service_set_default_model (config, "alpha-large", NULL));
+  larger = fallback_text (selector);
+  g_assert_cmpstr (larger, ==,
+                   "1. Beta & <Co>\nNo model here can do what the default model does\n"
+                   "2. Home Box\nNo model here can do what the default model does");
+
+  /* An explicit mapping, and a new order. */
+  g_assert_true (tg_config_service_set_default_model (config, "alpha-small", NULL));
+  g_assert_true (tg_config_service_set_fallback_order (config, (const char *[]) { "selector-homebox", "selector-beta", NULL }, NULL));
+  g_assert_true (tg_config_service_set_fallback_model (config, "selector-beta", "beta-one", NULL));
+  chosen = fallback_text (selector);
+  g_assert_cmpstr (chosen, ==,
+                   "1. Home Box\nNo model here can do what the default model does\n"
+                   "2. Beta & <Co>\n→ Beta One (chosen)");
+
+  /* No configuration service: no group. */
+  tg_provider_selector_set_services (TG_PROVIDER_SELECTOR (selector), NULL, monitor);
+  g_assert_false (gtk_widget_get_visible (g_ptr_array_index (groups, 0)));
+
+  wait_for_keys (selector);
+  assert_finalizes (selector);
 }
 
 static void
@@ -543,6 +1088,8 @@ test_narrow (Fixture       *fixture,
 {
   GtkWidget *selector = tg_provider_selector_new (fixture->catalog, fixture->secret_store);
   GtkWidget *window = gtk_window_new ();
+  g_autoptr(TgConfigService) config = NULL;
+  g_autoptr(TgHealthMonitor) monitor = NULL;
   gboolean timed_out = FALSE;
   gboolean finalized;
   guint timeout;
@@ -550,6 +1097,15 @@ test_narrow (Fixture       *fixture,
 
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 640);
   gtk_window_set_child (GTK_WINDOW (window), selector);
+
+  /* Every part shown: radios, Default badges, health with the longest
+   * texts, and the fallback order. */
+  set_services (fixture, selector, &config, &monitor);
+  g_assert_true (tg_config_service_set_default_provider (config, "selector-alpha", "alpha-large", NULL));
+  g_assert_true (tg_config_service_set_fallback_order (config, (const char *[]) { "selector-beta", "selector-homebox", NULL }, NULL));
+  tg_health_monitor_report (monitor, "selector-alpha", TRUE, 250, 200, NULL);
+  for (guint i = 0; i < 5; i++)
+    tg_health_monitor_report (monitor, "selector-beta", FALSE, 250, 503, "server");
 
   /* Everything expanded: the longest texts are in the model rows. */
   for (guint i = 0; i < G_N_ELEMENTS (fixture_titles); i++)
@@ -643,6 +1199,13 @@ main (int   argc,
   g_test_add_func ("/provider-selector/format/prices", test_format_prices);
   g_test_add ("/provider-selector/rows", Fixture, NULL, fixture_set_up, test_rows, fixture_tear_down);
   g_test_add ("/provider-selector/key-status", Fixture, NULL, fixture_set_up, test_key_status, fixture_tear_down);
+  g_test_add ("/provider-selector/choose-provider", Fixture, NULL, fixture_set_up, test_choose_provider, fixture_tear_down);
+  g_test_add ("/provider-selector/choose-model", Fixture, NULL, fixture_set_up, test_choose_model, fixture_tear_down);
+  g_test_add ("/provider-selector/choose-error", Fixture, NULL, fixture_set_up, test_choose_error, fixture_tear_down);
+  g_test_add ("/provider-selector/choose-without-key", Fixture, NULL, fixture_set_up, test_choose_without_key, fixture_tear_down);
+  g_test_add ("/provider-selector/health", Fixture, NULL, fixture_set_up, test_health, fixture_tear_down);
+  g_test_add ("/provider-selector/services-first", Fixture, NULL, fixture_set_up, test_services_first, fixture_tear_down);
+  g_test_add ("/provider-selector/fallback", Fixture, NULL, fixture_set_up, test_fallback, fixture_tear_down);
   g_test_add_func ("/provider-selector/empty", test_empty);
   g_test_add ("/provider-selector/narrow", Fixture, NULL, fixture_set_up, test_narrow, fixture_tear_down);
   g_test_add ("/provider-selector/keyring-unavailable", Fixture, NULL, fixture_set_up, test_keyring_unavailable, fixture_tear_down);

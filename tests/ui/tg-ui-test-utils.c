@@ -75,9 +75,10 @@ tg_ui_test_pixel_at (cairo_surface_t *surface,
   return *(guint32 *) (data + y * cairo_image_surface_get_stride (surface) + x * 4);
 }
 
-void
-tg_ui_test_save_png (GtkWidget  *widget,
-                     const char *path)
+gboolean
+tg_ui_test_save_png (GtkWidget     *widget,
+                     const GdkRGBA *background,
+                     const char    *path)
 {
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
@@ -87,11 +88,16 @@ tg_ui_test_save_png (GtkWidget  *widget,
   g_autoptr(GdkTexture) texture = NULL;
   GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
 
+  if (background != NULL)
+    gtk_snapshot_append_color (snapshot, background, &GRAPHENE_RECT_INIT (0, 0, width, height));
   gdk_paintable_snapshot (paintable, snapshot, width, height);
   node = gtk_snapshot_free_to_node (snapshot);
   texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
   if (!gdk_texture_save_to_png (texture, path))
-    g_printerr ("Cannot write %s\n", path);
-  else
-    g_print ("%s (%d×%d)\n", path, width, height);
+    {
+      g_printerr ("Cannot write %s\n", path);
+      return FALSE;
+    }
+  g_print ("%s (%d×%d)\n", path, width, height);
+  return TRUE;
 }

@@ -31,9 +31,11 @@ guint32          tg_ui_test_pixel_at          (cairo_surface_t *surface,
                                                int           x,
                                                int           y);
 
-/* Renders @widget at its current size into a PNG at @path (for the demos
- * that make docs/screenshots/); says so on stdout, or why not on stderr. */
-void             tg_ui_test_save_png          (GtkWidget    *widget,
-                                               const char   *path);
+/* Renders @widget as it is allocated, over @background (nullable: none),
+ * into a PNG at @path; for the screenshot tools. FALSE if it cannot be
+ * written. */
+gboolean         tg_ui_test_save_png          (GtkWidget     *widget,
+                                               const GdkRGBA *background,
+                                               const char    *path);
 
 G_END_DECLS
