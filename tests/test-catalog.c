@@ -833,6 +833,84 @@ test_sync_overrides (void)
   g_assert_cmpint (get_model (plain, "acme", "acme-large")->price_output_micros, ==, micros ("9.00"));
 }
 
+static void
+test_base_url (void)
+{
+  g_autofree char *data_dir = tg_test_make_data_dir ();
+  g_autoptr(TgCatalog) catalog = tg_catalog_new_default (NULL);
+  g_autoptr(TgCatalog) reloaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *shipped_url = NULL;
+  const char *bad[] = { "ftp://example.com", "example.com/v1", "https://", "http:///v1",
+                        "https://exa mple.com", "https://example.com/\nx" };
+  const TgModelCapabilities *model;
+  guint n_models;
+
+  g_assert_nonnull (catalog);
+  shipped_url = g_strdup (tg_catalog_get_provider (catalog, "openai")->base_url);
+  n_models = tg_catalog_get_provider (catalog, "openai")->models->len;
+
+  /* A price override already in the file stays when the address changes. */
+  file = write_data_file (data_dir, "catalog-overrides.json",
+    "{ \"format_version\": 1, \"providers\": [\n"
+    "  { \"id\": \"openai\", \"models\": [ { \"id\": \"gpt-4.1\", \"price\": { \"input\": \"9.00\" } } ] }\n"
+    "] }\n");
+  g_clear_object (&catalog);
+  catalog = tg_catalog_new_default (&error);
+  g_assert_no_error (error);
+
+  g_assert_true (tg_catalog_set_base_url (catalog, "openai", "http://127.0.0.1:9/v1", &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (tg_catalog_get_provider (catalog, "openai")->base_url, ==, "http://127.0.0.1:9/v1");
+  g_assert_cmpuint (tg_catalog_get_provider (catalog, "openai")->models->len, ==, n_models);
+  g_assert_cmpstr (tg_catalog_get_provider (catalog, "anthropic")->base_url, ==, "https://api.anthropic.com");
+
+  /* Kept in the overrides file: a new catalogue reads it back. */
+  reloaded = tg_catalog_new_default (&error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tg_catalog_get_provider (reloaded, "openai")->base_url, ==, "http://127.0.0.1:9/v1");
+  model = get_model (reloaded, "openai", "gpt-4.1");
+  g_assert_cmpint (model->price_input_micros, ==, micros ("9.00"));
+  g_clear_object (&reloaded);
+
+  /* Bad addresses and unknown providers are refused, and nothing changes. */
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_false (tg_catalog_set_base_url (catalog, "openai", bad[i], &error));
+      assert_catalog_error (error, TG_CATALOG_ERROR_INVALID, "http://", NULL);
+      g_clear_error (&error);
+    }
+  g_assert_false (tg_catalog_set_base_url (catalog, "no-such-provider", "https://example.com", &error));
+  assert_catalog_error (error, TG_CATALOG_ERROR_INVALID, "no-such-provider", NULL);
+  g_clear_error (&error);
+  g_assert_cmpstr (tg_catalog_get_provider (catalog, "openai")->base_url, ==, "http://127.0.0.1:9/v1");
+
+  /* Back to the catalogue's address; the price override stays. */
+  g_assert_true (tg_catalog_set_base_url (catalog, "openai", "", &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (tg_catalog_get_provider (catalog, "openai")->base_url, ==, shipped_url);
+  reloaded = tg_catalog_new_default (&error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tg_catalog_get_provider (reloaded, "openai")->base_url, ==, shipped_url);
+  g_assert_cmpint (get_model (reloaded, "openai", "gpt-4.1")->price_input_micros, ==, micros ("9.00"));
+  g_clear_object (&reloaded);
+
+  /* An entry that only moved the address goes away entirely on reset. */
+  g_assert_true (tg_catalog_set_base_url (catalog, "anthropic", "https://proxy.example.com", &error));
+  g_assert_no_error (error);
+  g_assert_true (tg_catalog_set_base_url (catalog, "anthropic", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_load_contents (file, NULL, &contents, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_null (strstr (contents, "anthropic"));
+  g_assert_nonnull (strstr (contents, "gpt-4.1"));
+  /* Resetting what was never moved is no error. */
+  g_assert_true (tg_catalog_set_base_url (catalog, "gemini", NULL, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -864,6 +942,7 @@ main (int    argc,
   g_test_add_func ("/catalog/sync/first", test_sync_first);
   g_test_add_func ("/catalog/sync/update", test_sync_update);
   g_test_add_func ("/catalog/sync/overrides", test_sync_overrides);
+  g_test_add_func ("/catalog/base-url", test_base_url);
 
   return g_test_run ();
 }

@@ -1144,6 +1144,45 @@ test_no_store (void)
   tg_health_monitor_report (monitor, "openai", TRUE, 100, 200, NULL);
   g_assert_cmpint (tg_health_monitor_get_status (monitor, "openai"), ==, TG_HEALTH_STATUS_HEALTHY);
   g_assert_cmpint (tg_health_monitor_get_status (monitor, "anthropic"), ==, TG_HEALTH_STATUS_UNKNOWN);
+  {
+    g_autoptr(GPtrArray) history = tg_health_monitor_list_history (monitor, "openai", 10);
+    g_assert_cmpuint (history->len, ==, 0);
+  }
+}
+
+static void
+test_history (Fixture       *fixture,
+              gconstpointer  user_data)
+{
+  g_autoptr(GPtrArray) none = tg_health_monitor_list_history (fixture->monitor, "health-openai", 0);
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) last_two = NULL;
+
+  g_assert_cmpuint (none->len, ==, 0);
+
+  check_ok (fixture, "health-openai");
+  fixture->now += 1000;
+  tg_health_monitor_report (fixture->monitor, "health-openai", FALSE, 900, 500, "server");
+  fixture->now += 1000;
+  check_ok (fixture, "health-openai");
+  check_ok (fixture, "health-anthropic");
+
+  all = tg_health_monitor_list_history (fixture->monitor, "health-openai", 0);
+  g_assert_cmpuint (all->len, ==, 3);
+  /* Newest first, only this provider's, passive results included. */
+  g_assert_cmpint (((TgHealthRecord *) all->pdata[0])->time_ms, ==, T0 + 2000);
+  g_assert_cmpint (((TgHealthRecord *) all->pdata[0])->kind, ==, TG_HEALTH_CHECK_ACTIVE);
+  g_assert_false (((TgHealthRecord *) all->pdata[1])->ok);
+  g_assert_cmpint (((TgHealthRecord *) all->pdata[1])->kind, ==, TG_HEALTH_CHECK_PASSIVE);
+  g_assert_cmpint (((TgHealthRecord *) all->pdata[1])->latency_ms, ==, 900);
+  g_assert_cmpint (((TgHealthRecord *) all->pdata[2])->time_ms, ==, T0);
+  for (guint i = 0; i < all->len; i++)
+    g_assert_cmpstr (((TgHealthRecord *) all->pdata[i])->provider_id, ==, "health-openai");
+
+  last_two = tg_health_monitor_list_history (fixture->monitor, "health-openai", 2);
+  g_assert_cmpuint (last_two->len, ==, 2);
+  g_assert_cmpint (((TgHealthRecord *) last_two->pdata[0])->time_ms, ==, T0 + 2000);
+  g_assert_cmpint (((TgHealthRecord *) last_two->pdata[1])->time_ms, ==, T0 + 1000);
 }
 
 static void
@@ -1278,6 +1317,7 @@ main (int   argc,
   ADD ("/health-monitor/retention", test_retention);
   ADD ("/health-monitor/restore", test_restore);
   ADD ("/health-monitor/overall", test_overall);
+  ADD ("/health-monitor/history", test_history);
 
   return g_test_run ();
 }

@@ -1722,3 +1722,101 @@ tg_catalog_remove_user_provider (TgCatalog   *self,
     }
   return TRUE;
 }
+
+static gboolean
+base_url_is_valid (const char *url)
+{
+  const char *rest;
+
+  if (g_str_has_prefix (url, "https://"))
+    rest = url + strlen ("https://");
+  else if (g_str_has_prefix (url, "http://"))
+    rest = url + strlen ("http://");
+  else
+    return FALSE;
+
+  /* A host, and nothing a header or the JSON file would choke on. */
+  if (rest[0] == '\0' || rest[0] == '/')
+    return FALSE;
+  for (const char *p = url; *p != '\0'; p++)
+    if (g_ascii_isspace (*p) || g_ascii_iscntrl (*p))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+tg_catalog_set_base_url (TgCatalog   *self,
+                         const char  *provider_id,
+                         const char  *base_url,
+                         GError     **error)
+{
+  g_autoptr(GFile) file = tg_catalog_get_overrides_file ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonArray) rebuilt = json_array_new ();
+  const TgCatalogProvider *provider;
+  JsonArray *providers;
+  gboolean reset = base_url == NULL || base_url[0] == '\0';
+  gboolean found = FALSE;
+
+  g_return_val_if_fail (TG_IS_CATALOG (self), FALSE);
+  g_return_val_if_fail (provider_id != NULL, FALSE);
+
+  provider = tg_catalog_get_provider (self, provider_id);
+  if (provider == NULL)
+    {
+      g_set_error (error, TG_CATALOG_ERROR, TG_CATALOG_ERROR_INVALID,
+                   _("There is no provider “%s”."), provider_id);
+      return FALSE;
+    }
+  if (reset && provider->user_defined)
+    {
+      g_set_error (error, TG_CATALOG_ERROR, TG_CATALOG_ERROR_INVALID,
+                   _("%s is a provider of your own: it needs an address."), provider->name);
+      return FALSE;
+    }
+  if (!reset && !base_url_is_valid (base_url))
+    {
+      g_set_error (error, TG_CATALOG_ERROR, TG_CATALOG_ERROR_INVALID,
+                   _("“%s” is not a web address: it must start with http:// or https:// and name a host."),
+                   base_url);
+      return FALSE;
+    }
+
+  /* Patch the provider's entry in place, keeping the file's other changes;
+   * an entry left with nothing but its id goes. */
+  if ((root = read_overrides_document (file, error)) == NULL)
+    return FALSE;
+  providers = json_object_get_array_member (json_node_get_object (root), "providers");
+  for (guint i = 0; i < json_array_get_length (providers); i++)
+    {
+      JsonNode *node = json_array_get_element (providers, i);
+      JsonObject *entry = json_node_get_object (node);
+
+      if (g_str_equal (json_object_get_string_member_with_default (entry, "id", ""), provider_id))
+        {
+          found = TRUE;
+          if (reset)
+            json_object_remove_member (entry, "base_url");
+          else
+            json_object_set_string_member (entry, "base_url", base_url);
+          if (json_object_get_size (entry) <= 1)
+            continue;
+        }
+      json_array_add_element (rebuilt, json_node_copy (node));
+    }
+
+  if (!found)
+    {
+      JsonObject *entry;
+
+      if (reset)
+        return TRUE;
+      entry = json_object_new ();
+      json_object_set_string_member (entry, "id", provider_id);
+      json_object_set_string_member (entry, "base_url", base_url);
+      json_array_add_object_element (rebuilt, entry);
+    }
+
+  json_object_set_array_member (json_node_get_object (root), "providers", json_array_ref (rebuilt));
+  return commit_overrides (self, file, root, error);
+}

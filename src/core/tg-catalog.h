@@ -101,6 +101,16 @@ gboolean                   tg_catalog_remove_user_provider (TgCatalog           
                                                             const char              *provider_id,
                                                             GError                 **error);
 
+/* Points @provider_id (a catalogue provider or one of the user's) at another
+ * address, kept in the overrides file with the rest of the user's changes;
+ * @base_url NULL or "" goes back to the catalogue's own address. It must be
+ * an http:// or https:// address. The file is replaced atomically and the
+ * catalogue reloaded, as tg_catalog_save_user_provider() does. */
+gboolean                   tg_catalog_set_base_url         (TgCatalog               *self,
+                                                            const char              *provider_id,
+                                                            const char              *base_url,
+                                                            GError                 **error);
+
 /* Write catalogue models as source "catalog" (never over a "user" row), overrides
  * as source "user", drop catalogue rows the catalogue no longer has, all in one
  * transaction; then reload the effective models from the store. */

@@ -1508,6 +1508,28 @@ tg_health_monitor_list (TgHealthMonitor *self)
   return list;
 }
 
+GPtrArray *
+tg_health_monitor_list_history (TgHealthMonitor *self,
+                                const char      *provider_id,
+                                guint            limit)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *rows = NULL;
+
+  g_return_val_if_fail (TG_IS_HEALTH_MONITOR (self), NULL);
+  g_return_val_if_fail (provider_id != NULL, NULL);
+
+  if (self->db != NULL)
+    rows = tg_db_list_health (self->db, provider_id, 0, G_MAXINT64, limit, &error);
+  if (rows == NULL)
+    {
+      if (error != NULL)
+        g_warning ("Could not read the health history of %s: %s", provider_id, error->message);
+      rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tg_health_record_free);
+    }
+  return rows;
+}
+
 TgHealthStatus
 tg_health_monitor_get_overall_status (TgHealthMonitor *self)
 {

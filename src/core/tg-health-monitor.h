@@ -117,6 +117,12 @@ TgHealthStatus    tg_health_monitor_get_status         (TgHealthMonitor *self,
                                                         const char      *provider_id);
 /* TgProviderHealth* for every catalogue provider, in catalogue order. */
 GPtrArray        *tg_health_monitor_list               (TgHealthMonitor *self);
+/* The last @limit checks of @provider_id (active and passive), newest first,
+ * from the store: element type TgHealthRecord. Empty without a store or on a
+ * store error (logged): history is for display only. @limit 0: all kept. */
+GPtrArray        *tg_health_monitor_list_history       (TgHealthMonitor *self,
+                                                        const char      *provider_id,
+                                                        guint            limit);
 /* The worst status over the eligible providers (for the tray): DOWN if any is
  * down, else DEGRADED if any is, else HEALTHY if any is healthy, else UNKNOWN. */
 TgHealthStatus    tg_health_monitor_get_overall_status (TgHealthMonitor *self);
