@@ -88,7 +88,15 @@ struct _TgPreferencesWindow
   guint                 history_idle;
   char                 *focus_after_rebuild; /* "id:up" / "id:down" */
 
+  GSettings            *settings;      /* nullable: no schema installed */
+  TgStatusNotifier     *tray;          /* nullable: no session bus */
+
   /* Template children */
+  AdwPreferencesGroup  *background_group;
+  GtkSwitch            *run_in_background_switch;
+  GtkSwitch            *start_at_login_switch;
+  GtkSwitch            *notifications_switch;
+  AdwActionRow         *no_tray_row;
   AdwPreferencesGroup  *providers_group;
   AdwPreferencesGroup  *custom_group;
   GtkButton            *add_endpoint_button;
@@ -1838,6 +1846,8 @@ tg_preferences_window_dispose (GObject *object)
   g_clear_pointer (&self->history_boxes, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), TG_TYPE_PREFERENCES_WINDOW);
 
+  g_clear_object (&self->settings);
+  g_clear_object (&self->tray);
   g_clear_object (&self->config);
   g_clear_object (&self->catalog);
   g_clear_object (&self->secret_store);
@@ -1969,6 +1979,11 @@ tg_preferences_window_class_init (TgPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, interval_adjustment);
   gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, interval_spin);
   gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, pause_switch);
+  gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, background_group);
+  gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, run_in_background_switch);
+  gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, start_at_login_switch);
+  gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, notifications_switch);
+  gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, no_tray_row);
   gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, history_group);
   gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, no_history_row);
   gtk_widget_class_bind_template_child (widget_class, TgPreferencesWindow, history_box);
@@ -2026,6 +2041,38 @@ tg_preferences_window_new (GtkWindow       *parent,
                        "health", health,
                        "db", db,
                        NULL);
+}
+
+void
+tg_preferences_window_set_session (TgPreferencesWindow *self,
+                                   GSettings           *settings,
+                                   TgStatusNotifier    *tray)
+{
+  g_return_if_fail (TG_IS_PREFERENCES_WINDOW (self));
+  g_return_if_fail (settings == NULL || G_IS_SETTINGS (settings));
+  g_return_if_fail (tray == NULL || TG_IS_STATUS_NOTIFIER (tray));
+
+  g_set_object (&self->settings, settings);
+  g_set_object (&self->tray, tray);
+
+  /* Without the schema these settings cannot be kept: shown, but off. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->background_group), settings != NULL);
+  if (settings != NULL)
+    {
+      g_settings_bind (settings, "run-in-background", self->run_in_background_switch, "active",
+                       G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (settings, "start-at-login", self->start_at_login_switch, "active",
+                       G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (settings, "notifications", self->notifications_switch, "active",
+                       G_SETTINGS_BIND_DEFAULT);
+    }
+
+  /* The one place the user learns that the tray icon has nowhere to show. */
+  if (tray != NULL)
+    g_object_bind_property (tray, "host-available", self->no_tray_row, "visible",
+                            G_BINDING_SYNC_CREATE | G_BINDING_INVERT_BOOLEAN);
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->no_tray_row), TRUE);
 }
 
 void

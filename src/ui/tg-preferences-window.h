@@ -9,6 +9,7 @@
 #include "tg-db.h"
 #include "tg-health-monitor.h"
 #include "tg-secret-store.h"
+#include "tg-status-notifier.h"
 
 G_BEGIN_DECLS
 
@@ -24,6 +25,14 @@ GtkWidget *tg_preferences_window_new       (GtkWindow           *parent,
                                             TgSecretStore       *secret_store,
                                             TgHealthMonitor     *health,
                                             TgDb                *db);
+
+/* The desktop side, shown on the Health page: the GSettings of background
+ * running, start at login and notifications (NULL: no schema; the switches
+ * are insensitive), and the tray icon, whose missing host is said there
+ * (NULL: no session bus, so no tray). */
+void       tg_preferences_window_set_session (TgPreferencesWindow *self,
+                                              GSettings           *settings,
+                                              TgStatusNotifier    *tray);
 
 /* "providers", "budget", "fallback" or "health". */
 void       tg_preferences_window_show_page (TgPreferencesWindow *self,

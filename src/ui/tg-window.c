@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "tg-cost-dashboard.h"
+#include "tg-preferences-window.h"
 #include "tg-prompt-view.h"
 #include "tg-provider-selector.h"
 #include "tg-window.h"
@@ -28,6 +29,8 @@ struct _TgWindow
   TgPromptView         *prompt_view;
   TgProviderSelector   *provider_selector;
   TgCostDashboard      *cost_dashboard;
+
+  GtkWidget            *preferences;   /* weak: the open preferences window */
 };
 
 G_DEFINE_FINAL_TYPE (TgWindow, tg_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -137,6 +140,14 @@ tg_window_notify_application (TgWindow   *self,
 static void
 tg_window_dispose (GObject *object)
 {
+  TgWindow *self = TG_WINDOW (object);
+
+  if (self->preferences != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->preferences), (gpointer *) &self->preferences);
+      gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->preferences)));
+    }
+
   gtk_widget_dispose_template (GTK_WIDGET (object), TG_TYPE_WINDOW);
 
   G_OBJECT_CLASS (tg_window_parent_class)->dispose (object);
@@ -207,12 +218,47 @@ tg_window_add_toast (TgWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
-/* The preferences window is not part of the window yet: until it is, the
- * Providers page is where keys and providers are seen. */
+/* Keys stored or removed in the preferences show on the Providers page once
+ * they close. */
+static gboolean
+preferences_close_cb (GtkWindow *preferences,
+                      TgWindow  *self)
+{
+  tg_provider_selector_refresh_keys (self->provider_selector);
+  return FALSE;
+}
+
+/* One preferences window at a time, over this one. */
 void
 tg_window_show_preferences (TgWindow *self)
 {
+  GtkApplication *app;
+  TgApplication *tg_app;
+
   g_return_if_fail (TG_IS_WINDOW (self));
 
-  adw_view_stack_set_visible_child_name (self->view_stack, "providers");
+  if (self->preferences != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (self->preferences));
+      return;
+    }
+
+  app = gtk_window_get_application (GTK_WINDOW (self));
+  if (!TG_IS_APPLICATION (app) || tg_application_get_startup_error (TG_APPLICATION (app)) != NULL)
+    return;
+  tg_app = TG_APPLICATION (app);
+
+  self->preferences = tg_preferences_window_new (GTK_WINDOW (self),
+                                                 tg_application_get_config (tg_app),
+                                                 tg_application_get_catalog (tg_app),
+                                                 tg_application_get_secret_store (tg_app),
+                                                 tg_application_get_health (tg_app),
+                                                 tg_application_get_db (tg_app));
+  tg_preferences_window_set_session (TG_PREFERENCES_WINDOW (self->preferences),
+                                     tg_application_get_settings (tg_app),
+                                     tg_application_get_tray (tg_app));
+  gtk_window_set_application (GTK_WINDOW (self->preferences), app);
+  g_object_add_weak_pointer (G_OBJECT (self->preferences), (gpointer *) &self->preferences);
+  g_signal_connect_object (self->preferences, "close-request", G_CALLBACK (preferences_close_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (self->preferences));
 }

@@ -1007,6 +1007,54 @@ test_history_chart (Fixture       *fixture,
   g_assert_null (tg_preferences_window_get_history_chart (window (fixture), "openai"));
 }
 
+static AdwActionRow *
+row_titled (Fixture    *fixture,
+            const char *title)
+{
+  g_autoptr(GPtrArray) rows = tg_ui_test_find_widgets (fixture->window, ADW_TYPE_ACTION_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (adw_preferences_row_get_title (g_ptr_array_index (rows, i)), title) == 0)
+      return g_ptr_array_index (rows, i);
+  g_error ("No row titled “%s”", title);
+}
+
+/* The Health page's Background group: the switches are the GSettings keys,
+ * and a missing tray is said there. */
+static void
+test_background (Fixture       *fixture,
+                 gconstpointer  user_data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  AdwActionRow *run_row, *notify_row, *no_tray_row;
+  GtkSwitch *run_switch, *notify_switch;
+
+  g_settings_set_boolean (settings, "run-in-background", FALSE);
+  g_settings_set_boolean (settings, "notifications", TRUE);
+  open_window (fixture);
+
+  /* Before the session is known: no tray, and switches that keep nothing. */
+  tg_preferences_window_set_session (TG_PREFERENCES_WINDOW (fixture->window), NULL, NULL);
+  run_row = row_titled (fixture, "_Run in Background");
+  g_assert_false (gtk_widget_is_sensitive (GTK_WIDGET (run_row)));
+  no_tray_row = row_titled (fixture, "Your desktop shows no tray icons");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (no_tray_row)));
+
+  tg_preferences_window_set_session (TG_PREFERENCES_WINDOW (fixture->window), settings, NULL);
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (run_row)));
+  run_switch = GTK_SWITCH (adw_action_row_get_activatable_widget (run_row));
+  notify_row = row_titled (fixture, "_Notifications");
+  notify_switch = GTK_SWITCH (adw_action_row_get_activatable_widget (notify_row));
+  g_assert_false (gtk_switch_get_active (run_switch));
+  g_assert_true (gtk_switch_get_active (notify_switch));
+
+  /* Both ways. */
+  gtk_switch_set_active (run_switch, TRUE);
+  g_assert_true (g_settings_get_boolean (settings, "run-in-background"));
+  g_settings_set_boolean (settings, "notifications", FALSE);
+  g_assert_false (gtk_switch_get_active (notify_switch));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1035,6 +1083,7 @@ main (int   argc,
   ADD ("/preferences/pages", test_pages);
   ADD ("/preferences/accessible-labels", test_accessible_labels);
   ADD ("/preferences/close-while-busy", test_close_while_busy);
+  ADD ("/preferences/background", test_background);
   g_test_add_func ("/preferences/keyring-unavailable", test_keyring_unavailable);
 
   return g_test_run ();

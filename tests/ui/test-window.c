@@ -10,6 +10,7 @@
 
 #include "tg-application.h"
 #include "tg-cost-dashboard.h"
+#include "tg-preferences-window.h"
 #include "tg-prompt-view.h"
 #include "tg-provider-selector.h"
 #include "tg-test-utils.h"
@@ -213,10 +214,25 @@ show_page_body (Fixture *fixture)
   g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "show-page", g_variant_new_string ("usage"));
   g_assert_cmpstr (visible_page (fixture), ==, "usage");
 
-  /* Until the preferences window exists, Preferences shows the providers. */
+  /* Preferences: one window, over this one, however often it is asked for. */
   g_assert_true (accels_contain (GTK_APPLICATION (fixture->app), "app.preferences", "<Control>comma"));
   g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "preferences", NULL);
-  g_assert_cmpstr (visible_page (fixture), ==, "providers");
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "preferences", NULL);
+  {
+    guint n_preferences = 0;
+    GtkWindow *preferences = NULL;
+
+    for (GList *l = gtk_application_get_windows (GTK_APPLICATION (fixture->app)); l != NULL; l = l->next)
+      if (TG_IS_PREFERENCES_WINDOW (l->data))
+        {
+          n_preferences++;
+          preferences = l->data;
+        }
+    g_assert_cmpuint (n_preferences, ==, 1);
+    g_assert_true (gtk_window_get_transient_for (preferences) == GTK_WINDOW (fixture->window));
+    gtk_window_close (preferences);
+  }
+  g_assert_cmpstr (visible_page (fixture), ==, "usage");
 }
 
 static void
