@@ -82,11 +82,15 @@ main (int   argc,
   g_autoptr(TgConfigService) config = NULL;
   g_autoptr(TgSecretStore) secrets = NULL;
   g_autoptr(TgHealthMonitor) health = NULL;
+  g_autoptr(GSettings) settings = NULL;
   const char *order[] = { "openai", "anthropic", "gemini", NULL };
   const guint thresholds[] = { 50, 80, 100 };
 
   g_setenv ("TOLLGATE_DATA_DIR", data_dir, TRUE);
   gtk_init ();
+  /* The build's compiled schema (make run and the tests set this). */
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  settings = g_settings_new (APP_ID);
   adw_init ();
   g_mkdir_with_parents (outdir, 0755);
 
@@ -142,6 +146,9 @@ main (int   argc,
           g_autofree char *file = g_strdup_printf ("preferences-%s-%s%s.png", pages[p], dark ? "dark" : "light",
                                                    widths[w] == 360 ? "-narrow" : "");
           g_autofree char *path = g_build_filename (outdir, file, NULL);
+
+          /* As the application shows it: settings in memory, no tray on this display. */
+          tg_preferences_window_set_session (TG_PREFERENCES_WINDOW (window), settings, NULL);
 
           adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
                                               dark ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_FORCE_LIGHT);
