@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "tg-application.h"
 #include "tg-money.h"
@@ -223,13 +225,48 @@ release_background_hold (TgApplication *self)
   g_application_release (G_APPLICATION (self));
 }
 
+/* TOLLGATE_BENCH_STARTUP (bench/bench-startup.c): once the first window has
+ * painted its first frame, say how much memory the process holds and quit,
+ * so the benchmark times a real cold start to first frame. */
+static long
+resident_kb (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      (line = strstr (status, "\nVmRSS:")) == NULL)
+    return -1;
+  return strtol (line + strlen ("\nVmRSS:"), NULL, 10);
+}
+
+static void
+bench_after_paint_cb (GdkFrameClock *clock,
+                      GtkWidget     *window)
+{
+  g_signal_handlers_disconnect_by_func (clock, bench_after_paint_cb, window);
+  g_print ("first-frame rss-kb %ld\n", resident_kb ());
+  g_application_quit (G_APPLICATION (gtk_window_get_application (GTK_WINDOW (window))));
+}
+
+static void
+bench_realize_cb (GtkWidget *window)
+{
+  g_signal_connect_object (gtk_widget_get_frame_clock (window), "after-paint",
+                           G_CALLBACK (bench_after_paint_cb), window, 0);
+}
+
 static GtkWindow *
 present_window (TgApplication *self)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
   if (window == NULL)
-    window = GTK_WINDOW (tg_window_new (self));
+    {
+      window = GTK_WINDOW (tg_window_new (self));
+      if (g_getenv ("TOLLGATE_BENCH_STARTUP") != NULL)
+        g_signal_connect (window, "realize", G_CALLBACK (bench_realize_cb), NULL);
+    }
   gtk_window_present (window);
   return window;
 }

@@ -1,0 +1,135 @@
+/* bench-startup.c: the app's cold start to its first frame, and its memory,
+ * with a big usage history in the store.
+ *
+ * Fills a new store with N usage rows (default 1 000 000; argv[2]) over the
+ * 90 days before now, then starts the real `tollgate` binary (argv[1]) RUNS
+ * times (default 5; argv[3]) with TOLLGATE_BENCH_STARTUP set: the app prints
+ * its resident memory once its first window has painted its first frame, and
+ * quits. The time is from the spawn to that line: process start, GTK and
+ * libadwaita, the store, the services, the window. Needs a display (make
+ * bench runs it under tests/run-headless).
+ *
+ *   bench-startup TOLLGATE_BIN [ROWS [RUNS]]
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <gio/gio.h>
+
+#include "tg-bench-data.h"
+
+typedef struct {
+  GMainLoop *loop;
+  char      *line;
+  gint64     at_us;
+} LineWait;
+
+static void
+line_read_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  LineWait *wait = user_data;
+
+  wait->line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
+  wait->at_us = g_get_monotonic_time ();
+  g_main_loop_quit (wait->loop);
+}
+
+/* One start: the milliseconds to the first frame, *@rss_kb what it held then. */
+static double
+start_once (const char  *bin,
+            const char  *data_dir,
+            long        *rss_kb)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  LineWait wait = { 0 };
+  gint64 start_us;
+
+  g_subprocess_launcher_setenv (launcher, "TOLLGATE_DATA_DIR", data_dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "TOLLGATE_BENCH_STARTUP", "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "TOLLGATE_NO_HEALTH_CHECKS", "1", TRUE);
+
+  start_us = g_get_monotonic_time ();
+  process = g_subprocess_launcher_spawn (launcher, &error, bin, NULL);
+  if (process == NULL)
+    g_error ("Cannot start %s: %s", bin, error->message);
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  wait.loop = g_main_loop_new (NULL, FALSE);
+  g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL, line_read_cb, &wait);
+  g_main_loop_run (wait.loop);
+  g_main_loop_unref (wait.loop);
+
+  if (wait.line == NULL || sscanf (wait.line, "first-frame rss-kb %ld", rss_kb) != 1)
+    g_error ("%s did not report its first frame (got “%s”)", bin, wait.line ? wait.line : "nothing");
+  g_free (wait.line);
+
+  if (!g_subprocess_wait_check (process, NULL, &error))
+    g_error ("%s failed: %s", bin, error->message);
+
+  return (wait.at_us - start_us) / 1000.0;
+}
+
+static int
+compare_long (gconstpointer a,
+              gconstpointer b)
+{
+  long x = *(const long *) a, y = *(const long *) b;
+
+  return (x > y) - (x < y);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  const char *bin = argc > 1 ? argv[1] : NULL;
+  gint64 rows = argc > 2 ? g_ascii_strtoll (argv[2], NULL, 10) : 1000000;
+  guint runs = argc > 3 ? (guint) g_ascii_strtoull (argv[3], NULL, 10) : 5;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261201);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree double *ms = NULL;
+  g_autofree long *rss = NULL;
+  gint64 now_ms = g_get_real_time () / 1000;
+  gint64 t0 = g_get_monotonic_time ();
+
+  if (bin == NULL || rows < 0 || runs == 0)
+    {
+      g_printerr ("usage: bench-startup TOLLGATE_BIN [ROWS [RUNS]]\n");
+      return 2;
+    }
+
+  {
+    g_autoptr(TgDb) db = tg_bench_open_temp_db (&dir, &error);
+
+    if (db == NULL || tg_bench_fill_usage (db, rand, rows, now_ms - 90 * TG_BENCH_DAY_MS, now_ms, NULL, &error) < 0)
+      g_error ("Cannot fill the store: %s", error->message);
+  }
+  g_print ("Tollgate start-up benchmark: %" G_GINT64_FORMAT " usage rows over 90 days (filled in %.1f s)\n",
+           rows, (g_get_monotonic_time () - t0) / 1e6);
+
+  /* One start first, not counted: the store's first open after filling it
+   * checkpoints the WAL, which is not what a user's start pays. */
+  ms = g_new0 (double, runs);
+  rss = g_new0 (long, runs);
+  start_once (bin, dir, &rss[0]);
+  for (guint i = 0; i < runs; i++)
+    {
+      ms[i] = start_once (bin, dir, &rss[i]);
+      g_print ("run %u: first frame after %.1f ms, %ld KiB resident\n", i + 1, ms[i], rss[i]);
+    }
+
+  qsort (ms, runs, sizeof *ms, tg_bench_compare_double);
+  qsort (rss, runs, sizeof *rss, compare_long);
+  g_print ("\nstart to first frame: median %.1f ms (best %.1f, worst %.1f)\n", ms[runs / 2], ms[0], ms[runs - 1]);
+  g_print ("resident memory at the first frame: median %.1f MiB (%ld KiB)\n", rss[runs / 2] / 1024.0, rss[runs / 2]);
+
+  tg_bench_remove_folder (dir);
+  return 0;
+}
