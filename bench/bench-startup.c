@@ -6,10 +6,12 @@
  * times (default 5; argv[3]) with TOLLGATE_BENCH_STARTUP set: the app prints
  * its resident memory once its first window has painted its first frame, and
  * quits. The time is from the spawn to that line: process start, GTK and
- * libadwaita, the store, the services, the window. Needs a display (make
+ * libadwaita, the store, the services, the window. With BASELINE_BIN
+ * (bench/startup-baseline.c, a bare libadwaita window) it measures that the
+ * same way, so the figures say what is Tollgate's own. Needs a display (make
  * bench runs it under tests/run-headless).
  *
- *   bench-startup TOLLGATE_BIN [ROWS [RUNS]]
+ *   bench-startup TOLLGATE_BIN [ROWS [RUNS [BASELINE_BIN]]]
  */
 
 #include <stdio.h>
@@ -75,6 +77,15 @@ start_once (const char  *bin,
   return (wait.at_us - start_us) / 1000.0;
 }
 
+/* Median time and memory of @runs starts of @bin, after one uncounted. */
+static void
+measure (const char *label,
+         const char *bin,
+         const char *data_dir,
+         guint       runs,
+         double     *median_ms,
+         long       *median_kb);
+
 static int
 compare_long (gconstpointer a,
               gconstpointer b)
@@ -91,17 +102,18 @@ main (int   argc,
   const char *bin = argc > 1 ? argv[1] : NULL;
   gint64 rows = argc > 2 ? g_ascii_strtoll (argv[2], NULL, 10) : 1000000;
   guint runs = argc > 3 ? (guint) g_ascii_strtoull (argv[3], NULL, 10) : 5;
+  const char *baseline = argc > 4 ? argv[4] : NULL;
+  double ms;
+  long kb;
   g_autoptr(GRand) rand = g_rand_new_with_seed (20261201);
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL;
-  g_autofree double *ms = NULL;
-  g_autofree long *rss = NULL;
   gint64 now_ms = g_get_real_time () / 1000;
   gint64 t0 = g_get_monotonic_time ();
 
   if (bin == NULL || rows < 0 || runs == 0)
     {
-      g_printerr ("usage: bench-startup TOLLGATE_BIN [ROWS [RUNS]]\n");
+      g_printerr ("usage: bench-startup TOLLGATE_BIN [ROWS [RUNS [BASELINE_BIN]]]\n");
       return 2;
     }
 
@@ -114,22 +126,45 @@ main (int   argc,
   g_print ("Tollgate start-up benchmark: %" G_GINT64_FORMAT " usage rows over 90 days (filled in %.1f s)\n",
            rows, (g_get_monotonic_time () - t0) / 1e6);
 
-  /* One start first, not counted: the store's first open after filling it
-   * checkpoints the WAL, which is not what a user's start pays. */
-  ms = g_new0 (double, runs);
-  rss = g_new0 (long, runs);
-  start_once (bin, dir, &rss[0]);
-  for (guint i = 0; i < runs; i++)
+  measure ("tollgate", bin, dir, runs, &ms, &kb);
+  g_print ("\nstart to first frame: median %.1f ms\n", ms);
+  g_print ("resident memory at the first frame: median %.1f MiB (%ld KiB)\n", kb / 1024.0, kb);
+  if (baseline != NULL)
     {
-      ms[i] = start_once (bin, dir, &rss[i]);
-      g_print ("run %u: first frame after %.1f ms, %ld KiB resident\n", i + 1, ms[i], rss[i]);
-    }
+      double base_ms;
+      long base_kb;
 
-  qsort (ms, runs, sizeof *ms, tg_bench_compare_double);
-  qsort (rss, runs, sizeof *rss, compare_long);
-  g_print ("\nstart to first frame: median %.1f ms (best %.1f, worst %.1f)\n", ms[runs / 2], ms[0], ms[runs - 1]);
-  g_print ("resident memory at the first frame: median %.1f MiB (%ld KiB)\n", rss[runs / 2] / 1024.0, rss[runs / 2]);
+      measure ("baseline", baseline, dir, runs, &base_ms, &base_kb);
+      g_print ("\nbare libadwaita window: median %.1f ms, %.1f MiB\n", base_ms, base_kb / 1024.0);
+      g_print ("Tollgate's own share: %+.1f ms, %+.1f MiB\n", ms - base_ms, (kb - base_kb) / 1024.0);
+    }
 
   tg_bench_remove_folder (dir);
   return 0;
+}
+
+static void
+measure (const char *label,
+         const char *bin,
+         const char *data_dir,
+         guint       runs,
+         double     *median_ms,
+         long       *median_kb)
+{
+  g_autofree double *ms = g_new0 (double, runs);
+  g_autofree long *kb = g_new0 (long, runs);
+
+  /* One start first, not counted: the store's first open after filling it
+   * checkpoints the WAL, which is not what a user's start pays. */
+  start_once (bin, data_dir, &kb[0]);
+  for (guint i = 0; i < runs; i++)
+    {
+      ms[i] = start_once (bin, data_dir, &kb[i]);
+      g_print ("%s run %u: first frame after %.1f ms, %ld KiB resident\n", label, i + 1, ms[i], kb[i]);
+    }
+
+  qsort (ms, runs, sizeof *ms, tg_bench_compare_double);
+  qsort (kb, runs, sizeof *kb, compare_long);
+  *median_ms = ms[runs / 2];
+  *median_kb = kb[runs / 2];
 }
