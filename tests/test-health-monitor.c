@@ -949,9 +949,16 @@ test_network_down (Fixture       *fixture,
   g_assert_cmpuint (records_of (fixture, "health-openai"), ==, 1);
   g_assert_cmpuint (fixture->changes->len, ==, 2);
 
-  /* Back online: checks resume soon. */
+  /* Back online: checks resume soon. Wait for the check to be recorded, not
+   * only to reach the mock: stopping in between cuts it short. */
   test_network_monitor_set_available (fixture->network, TRUE);
   wait_for_list_count (fixture, OPENAI, 2);
+  {
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    while (records_of (fixture, "health-openai") < 2 && g_get_monotonic_time () < deadline)
+      spin (20);
+  }
   tg_health_monitor_stop (fixture->monitor);
   spin (100);
   /* (A check cut short by the stop is counted by the mock but not recorded.) */

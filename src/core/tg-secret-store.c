@@ -213,6 +213,15 @@ return_mapped_error (GTask  *task,
     g_task_return_error (task, map_error (error, g_task_get_cancellable (task)));
 }
 
+/* The read-only libsecret calls (getting the service, the default collection,
+ * searches, reading a secret) are never cancelled: libsecret 0.20.5 can
+ * complete a search cancelled in flight twice, a GTask returned twice, seen in
+ * the test suite where health checks are stopped mid-lookup. They are short,
+ * so they run to the end; the caller's cancellation is then honoured (each
+ * step checks, and GTask reports it). Storing, clearing and unlock prompts
+ * keep the caller's cancellable: those must stop when asked. */
+#define NO_CANCEL NULL
+
 /* Input checks */
 
 static gboolean
@@ -402,6 +411,11 @@ on_lookup_searched (GObject      *source,
         return_mapped_error (task, error);
       return;
     }
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_list_free_full (items, g_object_unref);
+      return;
+    }
 
   if (items == NULL)
     {
@@ -415,7 +429,7 @@ on_lookup_searched (GObject      *source,
   if (retrievable_is_locked (item))
     g_task_return_error (task, locked_error_new ());
   else
-    secret_retrievable_retrieve_secret (item, g_task_get_cancellable (task),
+    secret_retrievable_retrieve_secret (item, NO_CANCEL,
                                         on_lookup_retrieved, g_object_ref (task));
 
   g_list_free_full (items, g_object_unref);
@@ -431,7 +445,7 @@ start_lookup (GTask *task)
    * could not unlock as no key at all. */
   secret_password_searchv (tg_secret_store_get_schema (), attributes,
                            SECRET_SEARCH_UNLOCK,
-                           g_task_get_cancellable (task),
+                           NO_CANCEL,
                            on_lookup_searched, task);
 }
 
@@ -472,6 +486,11 @@ on_delete_searched (GObject      *source,
         return_mapped_error (task, error);
       return;
     }
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_list_free_full (items, g_object_unref);
+      return;
+    }
 
   found = items != NULL;
   for (GList *l = items; l != NULL; l = l->next)
@@ -505,7 +524,7 @@ start_delete (GTask *task)
 
   secret_password_searchv (tg_secret_store_get_schema (), attributes,
                            SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK,
-                           g_task_get_cancellable (task),
+                           NO_CANCEL,
                            on_delete_searched, task);
 }
 
@@ -584,7 +603,7 @@ start_list (GTask *task)
   /* No SECRET_SEARCH_LOAD_SECRETS: listing never reads a key. */
   secret_password_searchv (tg_secret_store_get_schema (), attributes,
                            SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK,
-                           g_task_get_cancellable (task),
+                           NO_CANCEL,
                            on_list_searched, task);
 }
 
@@ -674,6 +693,12 @@ on_default_collection (GObject      *source,
   GList *objects;
 
   data->collection = secret_collection_for_alias_finish (result, &error);
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_clear_error (&error);
+      g_object_unref (task);
+      return;
+    }
   if (error != NULL)
     {
       if (unlock_check_failed (task, error))
@@ -706,6 +731,12 @@ on_service_ready (GObject      *source,
   GError *error = NULL;
 
   data->service = secret_service_get_finish (result, &error);
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_clear_error (&error);
+      g_object_unref (task);
+      return;
+    }
   if (error != NULL)
     {
       if (unlock_check_failed (task, error))
@@ -716,7 +747,7 @@ on_service_ready (GObject      *source,
     }
 
   secret_collection_for_alias (data->service, SECRET_COLLECTION_DEFAULT, SECRET_COLLECTION_NONE,
-                               g_task_get_cancellable (task),
+                               NO_CANCEL,
                                on_default_collection, task);
 }
 
@@ -751,7 +782,7 @@ on_bus_ready (GObject      *source,
   if (data->op == OP_STORE)
     start_store (task);
   else
-    secret_service_get (SECRET_SERVICE_NONE, g_task_get_cancellable (task),
+    secret_service_get (SECRET_SERVICE_NONE, NO_CANCEL,
                         on_service_ready, task);
 }
 
