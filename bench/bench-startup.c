@@ -11,6 +11,13 @@
  * same way, so the figures say what is Tollgate's own. Needs a display (make
  * bench runs it under tests/run-headless).
  *
+ * Each is measured three ways, because what GTK loads for drawing outweighs
+ * the app: GTK's default renderer (GL); the Cairo renderer; and the Cairo
+ * renderer with GL off altogether (GDK_DEBUG=gl-disable). On X11 GTK 4.8
+ * opens GL when it opens the display, even for the Cairo renderer, and under
+ * Xvfb that is Mesa's software rasteriser (llvmpipe, some 50 MiB of LLVM), so
+ * only the last figure is free of the machine's graphics driver.
+ *
  *   bench-startup TOLLGATE_BIN [ROWS [RUNS [BASELINE_BIN]]]
  */
 
@@ -40,10 +47,34 @@ line_read_cb (GObject      *source,
 }
 
 /* One start: the milliseconds to the first frame, *@rss_kb what it held then. */
+typedef struct {
+  const char *label;
+  const char *gsk_renderer;   /* NULL: GTK's choice */
+  const char *gdk_debug;      /* NULL: unset */
+} Config;
+
+static const Config configs[] = {
+  { "GL renderer (GTK's default)", NULL, NULL },
+  { "Cairo renderer (GSK_RENDERER=cairo)", "cairo", NULL },
+  { "Cairo renderer, GL off (GDK_DEBUG=gl-disable)", "cairo", "gl-disable" },
+};
+
+static void
+set_or_unset (GSubprocessLauncher *launcher,
+              const char          *variable,
+              const char          *value)
+{
+  if (value != NULL)
+    g_subprocess_launcher_setenv (launcher, variable, value, TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, variable);
+}
+
 static double
-start_once (const char  *bin,
-            const char  *data_dir,
-            long        *rss_kb)
+start_once (const char   *bin,
+            const char   *data_dir,
+            const Config *config,
+            long         *rss_kb)
 {
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GSubprocess) process = NULL;
@@ -55,6 +86,8 @@ start_once (const char  *bin,
   g_subprocess_launcher_setenv (launcher, "TOLLGATE_DATA_DIR", data_dir, TRUE);
   g_subprocess_launcher_setenv (launcher, "TOLLGATE_BENCH_STARTUP", "1", TRUE);
   g_subprocess_launcher_setenv (launcher, "TOLLGATE_NO_HEALTH_CHECKS", "1", TRUE);
+  set_or_unset (launcher, "GSK_RENDERER", config->gsk_renderer);
+  set_or_unset (launcher, "GDK_DEBUG", config->gdk_debug);
 
   start_us = g_get_monotonic_time ();
   process = g_subprocess_launcher_spawn (launcher, &error, bin, NULL);
@@ -77,15 +110,6 @@ start_once (const char  *bin,
   return (wait.at_us - start_us) / 1000.0;
 }
 
-/* Median time and memory of @runs starts of @bin, after one uncounted. */
-static void
-measure (const char *label,
-         const char *bin,
-         const char *data_dir,
-         guint       runs,
-         double     *median_ms,
-         long       *median_kb);
-
 static int
 compare_long (gconstpointer a,
               gconstpointer b)
@@ -93,6 +117,34 @@ compare_long (gconstpointer a,
   long x = *(const long *) a, y = *(const long *) b;
 
   return (x > y) - (x < y);
+}
+
+/* Median time and memory of @runs starts of @bin, after one uncounted. */
+static void
+measure (const char   *label,
+         const char   *bin,
+         const char   *data_dir,
+         const Config *config,
+         guint         runs,
+         double       *median_ms,
+         long         *median_kb)
+{
+  g_autofree double *ms = g_new0 (double, runs);
+  g_autofree long *kb = g_new0 (long, runs);
+
+  /* One start first, not counted: the store's first open after filling it
+   * checkpoints the WAL, which is not what a user's start pays. */
+  start_once (bin, data_dir, config, &kb[0]);
+  for (guint i = 0; i < runs; i++)
+    {
+      ms[i] = start_once (bin, data_dir, config, &kb[i]);
+      g_print ("%s run %u: first frame after %.1f ms, %ld KiB resident\n", label, i + 1, ms[i], kb[i]);
+    }
+
+  qsort (ms, runs, sizeof *ms, tg_bench_compare_double);
+  qsort (kb, runs, sizeof *kb, compare_long);
+  *median_ms = ms[runs / 2];
+  *median_kb = kb[runs / 2];
 }
 
 int
@@ -103,8 +155,8 @@ main (int   argc,
   gint64 rows = argc > 2 ? g_ascii_strtoll (argv[2], NULL, 10) : 1000000;
   guint runs = argc > 3 ? (guint) g_ascii_strtoull (argv[3], NULL, 10) : 5;
   const char *baseline = argc > 4 ? argv[4] : NULL;
-  double ms;
-  long kb;
+  double ms[G_N_ELEMENTS (configs)], base_ms[G_N_ELEMENTS (configs)];
+  long kb[G_N_ELEMENTS (configs)], base_kb[G_N_ELEMENTS (configs)];
   g_autoptr(GRand) rand = g_rand_new_with_seed (20261201);
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL;
@@ -126,45 +178,27 @@ main (int   argc,
   g_print ("Tollgate start-up benchmark: %" G_GINT64_FORMAT " usage rows over 90 days (filled in %.1f s)\n",
            rows, (g_get_monotonic_time () - t0) / 1e6);
 
-  measure ("tollgate", bin, dir, runs, &ms, &kb);
-  g_print ("\nstart to first frame: median %.1f ms\n", ms);
-  g_print ("resident memory at the first frame: median %.1f MiB (%ld KiB)\n", kb / 1024.0, kb);
-  if (baseline != NULL)
+  for (guint c = 0; c < G_N_ELEMENTS (configs); c++)
     {
-      double base_ms;
-      long base_kb;
+      g_print ("\n%s\n", configs[c].label);
+      measure ("tollgate", bin, dir, &configs[c], runs, &ms[c], &kb[c]);
+      if (baseline != NULL)
+        measure ("baseline", baseline, dir, &configs[c], runs, &base_ms[c], &base_kb[c]);
+    }
 
-      measure ("baseline", baseline, dir, runs, &base_ms, &base_kb);
-      g_print ("\nbare libadwaita window: median %.1f ms, %.1f MiB\n", base_ms, base_kb / 1024.0);
-      g_print ("Tollgate's own share: %+.1f ms, %+.1f MiB\n", ms - base_ms, (kb - base_kb) / 1024.0);
+  g_print ("\nMedians of %u starts:\n\n", runs);
+  g_print ("| renderer | Tollgate | bare libadwaita window | Tollgate's own share |\n");
+  g_print ("| --- | --- | --- | --- |\n");
+  for (guint c = 0; c < G_N_ELEMENTS (configs); c++)
+    {
+      g_print ("| %s | %.0f ms, %.1f MiB |", configs[c].label, ms[c], kb[c] / 1024.0);
+      if (baseline != NULL)
+        g_print (" %.0f ms, %.1f MiB | %+.0f ms, %+.1f MiB |\n", base_ms[c], base_kb[c] / 1024.0,
+                 ms[c] - base_ms[c], (kb[c] - base_kb[c]) / 1024.0);
+      else
+        g_print (" – | – |\n");
     }
 
   tg_bench_remove_folder (dir);
   return 0;
-}
-
-static void
-measure (const char *label,
-         const char *bin,
-         const char *data_dir,
-         guint       runs,
-         double     *median_ms,
-         long       *median_kb)
-{
-  g_autofree double *ms = g_new0 (double, runs);
-  g_autofree long *kb = g_new0 (long, runs);
-
-  /* One start first, not counted: the store's first open after filling it
-   * checkpoints the WAL, which is not what a user's start pays. */
-  start_once (bin, data_dir, &kb[0]);
-  for (guint i = 0; i < runs; i++)
-    {
-      ms[i] = start_once (bin, data_dir, &kb[i]);
-      g_print ("%s run %u: first frame after %.1f ms, %ld KiB resident\n", label, i + 1, ms[i], kb[i]);
-    }
-
-  qsort (ms, runs, sizeof *ms, tg_bench_compare_double);
-  qsort (kb, runs, sizeof *kb, compare_long);
-  *median_ms = ms[runs / 2];
-  *median_kb = kb[runs / 2];
 }

@@ -4,7 +4,11 @@
  * header bar, or at the bottom when the window is too narrow for it (the
  * libadwaita 1.2 pattern). Notices from the pages go to the toast overlay. If
  * the application could not open its store, the window shows why instead of
- * the pages. */
+ * the pages.
+ *
+ * Only the Prompt page is built with the window; Providers and Usage are
+ * built the first time they are shown. Built up front, those two took about
+ * two thirds of the time to the first frame (bench/bench-startup). */
 
 #include "config.h"
 
@@ -27,6 +31,10 @@ struct _TgWindow
   AdwViewStack         *view_stack;
   AdwStatusPage        *error_page;
   TgPromptView         *prompt_view;
+  AdwBin               *providers_bin;
+  AdwBin               *usage_bin;
+
+  /* NULL until their page is first shown */
   TgProviderSelector   *provider_selector;
   TgCostDashboard      *cost_dashboard;
 
@@ -88,6 +96,60 @@ page_toast_cb (TgWindow   *self,
   tg_window_add_toast (self, adw_toast_new (escaped));
 }
 
+static GtkWidget *
+new_provider_selector (TgWindow      *self,
+                       TgApplication *app)
+{
+  TgProviderSelector *selector;
+
+  selector = TG_PROVIDER_SELECTOR (tg_provider_selector_new (tg_application_get_catalog (app),
+                                                             tg_application_get_secret_store (app)));
+  tg_provider_selector_set_services (selector, tg_application_get_config (app), tg_application_get_health (app));
+  self->provider_selector = selector;
+  return GTK_WIDGET (selector);
+}
+
+static GtkWidget *
+new_cost_dashboard (TgWindow      *self,
+                    TgApplication *app)
+{
+  TgCostDashboard *dashboard = TG_COST_DASHBOARD (tg_cost_dashboard_new ());
+
+  tg_cost_dashboard_set_services (dashboard, tg_application_get_analytics (app), tg_application_get_config (app),
+                                  tg_application_get_catalog (app), tg_application_get_secret_store (app));
+  self->cost_dashboard = dashboard;
+  return GTK_WIDGET (dashboard);
+}
+
+/* Builds the visible page if it is one of the deferred ones and not built
+ * yet. Needs the application's services, so waits for "application". */
+static void
+ensure_visible_page (TgWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  GtkWidget *visible = adw_view_stack_get_visible_child (self->view_stack);
+  GtkWidget *page = NULL;
+
+  if (!TG_IS_APPLICATION (app) || tg_application_get_startup_error (TG_APPLICATION (app)) != NULL)
+    return;
+
+  if (visible == GTK_WIDGET (self->providers_bin) && self->provider_selector == NULL)
+    page = new_provider_selector (self, TG_APPLICATION (app));
+  else if (visible == GTK_WIDGET (self->usage_bin) && self->cost_dashboard == NULL)
+    page = new_cost_dashboard (self, TG_APPLICATION (app));
+  if (page == NULL)
+    return;
+
+  g_signal_connect_object (page, "toast", G_CALLBACK (page_toast_cb), self, G_CONNECT_SWAPPED);
+  adw_bin_set_child (ADW_BIN (visible), page);
+}
+
+static void
+visible_page_changed_cb (TgWindow *self)
+{
+  ensure_visible_page (self);
+}
+
 /* "application" is not a construct property: it arrives after constructed(),
  * so the window picks up the application's objects when it is set. */
 static void
@@ -123,18 +185,7 @@ tg_window_notify_application (TgWindow   *self,
                                tg_application_get_config (TG_APPLICATION (app)),
                                tg_application_get_analytics (TG_APPLICATION (app)),
                                tg_application_get_catalog (TG_APPLICATION (app)));
-  tg_provider_selector_set_catalog (self->provider_selector,
-                                    tg_application_get_catalog (TG_APPLICATION (app)));
-  tg_provider_selector_set_secret_store (self->provider_selector,
-                                         tg_application_get_secret_store (TG_APPLICATION (app)));
-  tg_provider_selector_set_services (self->provider_selector,
-                                     tg_application_get_config (TG_APPLICATION (app)),
-                                     tg_application_get_health (TG_APPLICATION (app)));
-  tg_cost_dashboard_set_services (self->cost_dashboard,
-                                  tg_application_get_analytics (TG_APPLICATION (app)),
-                                  tg_application_get_config (TG_APPLICATION (app)),
-                                  tg_application_get_catalog (TG_APPLICATION (app)),
-                                  tg_application_get_secret_store (TG_APPLICATION (app)));
+  ensure_visible_page (self);
 }
 
 static void
@@ -169,8 +220,6 @@ tg_window_class_init (TgWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-page", "s", "usage");
 
   g_type_ensure (TG_TYPE_PROMPT_VIEW);
-  g_type_ensure (TG_TYPE_PROVIDER_SELECTOR);
-  g_type_ensure (TG_TYPE_COST_DASHBOARD);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/tollgate/Tollgate/ui/tg-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TgWindow, switcher_title);
@@ -179,9 +228,10 @@ tg_window_class_init (TgWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TgWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, TgWindow, prompt_view);
-  gtk_widget_class_bind_template_child (widget_class, TgWindow, provider_selector);
-  gtk_widget_class_bind_template_child (widget_class, TgWindow, cost_dashboard);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, providers_bin);
+  gtk_widget_class_bind_template_child (widget_class, TgWindow, usage_bin);
   gtk_widget_class_bind_template_callback (widget_class, page_toast_cb);
+  gtk_widget_class_bind_template_callback (widget_class, visible_page_changed_cb);
 }
 
 static void
@@ -224,7 +274,8 @@ static gboolean
 preferences_close_cb (GtkWindow *preferences,
                       TgWindow  *self)
 {
-  tg_provider_selector_refresh_keys (self->provider_selector);
+  if (self->provider_selector != NULL)
+    tg_provider_selector_refresh_keys (self->provider_selector);
   return FALSE;
 }
 

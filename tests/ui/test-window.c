@@ -143,7 +143,7 @@ pages_body (Fixture *fixture)
   static const char *titles[] = { "_Prompt", "P_roviders", "_Usage" };
   AdwViewStack *stack;
   g_autoptr(GtkSelectionModel) pages = NULL;
-  GtkWidget *usage;
+  GtkWidget *providers, *usage, *selector;
 
   stack = get_stack (fixture);
   pages = adw_view_stack_get_pages (stack);
@@ -161,16 +161,33 @@ pages_body (Fixture *fixture)
   g_assert_cmpstr (visible_page (fixture), ==, "prompt");
 
   g_assert_true (TG_IS_PROMPT_VIEW (adw_view_stack_get_child_by_name (stack, "prompt")));
-  g_assert_true (TG_IS_PROVIDER_SELECTOR (adw_view_stack_get_child_by_name (stack, "providers")));
+
+  /* Providers and Usage are built when first shown, not at start-up. */
+  providers = adw_view_stack_get_child_by_name (stack, "providers");
   usage = adw_view_stack_get_child_by_name (stack, "usage");
-  g_assert_true (TG_IS_COST_DASHBOARD (usage));
+  g_assert_true (ADW_IS_BIN (providers));
+  g_assert_null (adw_bin_get_child (ADW_BIN (providers)));
+  g_assert_true (ADW_IS_BIN (usage));
+  g_assert_null (adw_bin_get_child (ADW_BIN (usage)));
 
   /* Both switchers, the bar following the title's visibility. */
   find_widget (GTK_WIDGET (fixture->window), ADW_TYPE_VIEW_SWITCHER_TITLE);
   find_widget (GTK_WIDGET (fixture->window), ADW_TYPE_VIEW_SWITCHER_BAR);
+
+  adw_view_stack_set_visible_child_name (stack, "providers");
+  g_assert_true (TG_IS_PROVIDER_SELECTOR (adw_bin_get_child (ADW_BIN (providers))));
+  g_assert_null (adw_bin_get_child (ADW_BIN (usage)));
+  selector = adw_bin_get_child (ADW_BIN (providers));
+
+  adw_view_stack_set_visible_child_name (stack, "usage");
+  g_assert_true (TG_IS_COST_DASHBOARD (adw_bin_get_child (ADW_BIN (usage))));
+
+  /* Built once: going back shows the same page. */
+  adw_view_stack_set_visible_child_name (stack, "providers");
+  g_assert_true (adw_bin_get_child (ADW_BIN (providers)) == selector);
   g_assert_false (gtk_widget_get_mapped (usage));
 
-  /* Everything fits in the window's minimum width. */
+  /* Everything, every page built, fits in the window's minimum width. */
   {
     int minimum;
 
@@ -257,10 +274,36 @@ test_show_page_unknown (Fixture       *fixture,
   g_test_trap_assert_stderr ("*no page named ?nowhere?*");
 }
 
-/* The Prompt page's notices become toasts, escaped: names are not markup. */
+/* Clicks the close button of every toast @overlay shows. */
+static void
+dismiss_toasts (GtkWidget *overlay)
+{
+  g_autoptr(GPtrArray) buttons = tg_ui_test_find_widgets (overlay, GTK_TYPE_BUTTON);
+
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_button_get_icon_name (buttons->pdata[i]), "window-close-symbolic") == 0)
+      g_signal_emit_by_name (buttons->pdata[i], "clicked");
+}
+
+/* Runs the main loop until a label in @root contains @text, for at most 5 s. */
+static gboolean
+wait_for_label (GtkWidget  *root,
+                const char *text)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (!has_label_containing (root, text) && g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  return has_label_containing (root, text);
+}
+
+/* The pages' notices become toasts, escaped: names are not markup. */
 static void
 toast_body (Fixture *fixture)
 {
+  static const char *later_pages[] = { "providers", "usage" };
+  static const char *later_toasts[] = { "Could not save the provider", "Exported the usage" };
   GtkWidget *overlay;
   GtkWidget *prompt;
 
@@ -272,6 +315,19 @@ toast_body (Fixture *fixture)
   for (guint i = 0; i < 50 && !has_label_containing (overlay, "did not answer"); i++)
     g_main_context_iteration (NULL, FALSE);
   g_assert_true (has_label_containing (overlay, "Beta &amp; &lt;Co&gt; did not answer"));
+
+  /* The pages built later are wired the same way. */
+  for (guint i = 0; i < G_N_ELEMENTS (later_pages); i++)
+    {
+      GtkWidget *bin = adw_view_stack_get_child_by_name (get_stack (fixture), later_pages[i]);
+
+      /* The overlay shows one toast at a time: close the one shown. */
+      dismiss_toasts (overlay);
+      gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-page", "s", later_pages[i]);
+      g_assert_false (has_label_containing (overlay, later_toasts[i]));
+      g_signal_emit_by_name (adw_bin_get_child (ADW_BIN (bin)), "toast", later_toasts[i]);
+      g_assert_true (wait_for_label (overlay, later_toasts[i]));
+    }
 }
 
 /* A store that does not open: the window says so instead of the pages, and
