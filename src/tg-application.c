@@ -134,6 +134,8 @@ tg_application_start_services (TgApplication *self)
 
   apply_health_preferences (self);
   g_signal_connect_object (self->config, "changed", G_CALLBACK (config_changed_cb), self, 0);
+  /* `tollgate prefs set` while the app runs: every view follows ::changed. */
+  tg_config_service_follow_store (self->config);
 
   self->cancellable = g_cancellable_new ();
   if (!tg_config_service_is_stored (self->config))

@@ -6,6 +6,7 @@
 
 #include "tg-config-service.h"
 #include "tg-test-utils.h"
+#include "tg-usage-test-utils.h"
 
 /* A small catalogue whose prices make the fallback choice easy to reason about:
  * alpha's a-cheap and a-twin cost the same (0.50 per 1M in + out). */
@@ -1090,6 +1091,196 @@ test_damaged_row (void)
   }
 }
 
+/* Two services on two connections to one store: this process and another
+ * one, such as `tollgate prefs set` or a second instance. */
+typedef struct {
+  char            *dir;
+  TgCatalog       *catalog;
+  TgDb            *db;
+  TgDb            *other_db;
+  TgConfigService *config;
+  TgConfigService *other;
+  GPtrArray       *keys;      /* what config's ::changed said */
+} TwoProcesses;
+
+static void
+two_processes_setup (TwoProcesses  *f,
+                     gconstpointer  data)
+{
+  f->dir = tg_test_make_data_dir ();
+  f->catalog = shipped_catalog ();
+  f->db = open_db ();
+  f->other_db = open_db ();
+  f->config = tg_config_service_new (f->db, f->catalog);
+  f->other = tg_config_service_new (f->other_db, f->catalog);
+  f->keys = g_ptr_array_new_with_free_func (g_free);
+}
+
+static void
+two_processes_teardown (TwoProcesses  *f,
+                        gconstpointer  data)
+{
+  g_clear_object (&f->config);
+  g_clear_object (&f->other);
+  g_clear_object (&f->db);
+  g_clear_object (&f->other_db);
+  g_clear_object (&f->catalog);
+  g_clear_pointer (&f->keys, g_ptr_array_unref);
+  g_clear_pointer (&f->dir, g_free);
+}
+
+/* Another process (`tollgate prefs set`, a second instance) saves while the
+ * service runs, on its own connection to the same store: a change made here
+ * keeps what it saved, and the service says that changed too. */
+static void
+test_concurrent_change (TwoProcesses  *f,
+                        gconstpointer  data)
+{
+  g_autofree char *taken = NULL;
+
+  set_string (f->config, TG_CONFIG_KEY_BUDGET, "10");
+  set_string (f->other, TG_CONFIG_KEY_BUDGET_PERIOD, "weekly");
+  /* Laid over what config saved, not over the defaults other loaded. */
+  assert_string (f->other, TG_CONFIG_KEY_BUDGET, "10.00");
+
+  set_string (f->other, TG_CONFIG_KEY_BUDGET, "25");
+  g_signal_connect (f->config, "changed", G_CALLBACK (record_key), f->keys);
+  set_string (f->config, TG_CONFIG_KEY_HARD_LIMIT, "true");
+  taken = take_keys (f->keys);
+  g_assert_cmpstr (taken, ==, "budget,budget-period,hard-limit");
+  assert_string (f->config, TG_CONFIG_KEY_BUDGET, "25.00");
+
+  /* What a restart reads: every change, from both. */
+  {
+    g_autoptr(TgConfigService) restarted = tg_config_service_new (f->db, f->catalog);
+
+    assert_string (restarted, TG_CONFIG_KEY_BUDGET, "25.00");
+    assert_string (restarted, TG_CONFIG_KEY_BUDGET_PERIOD, "weekly");
+    assert_string (restarted, TG_CONFIG_KEY_HARD_LIMIT, "true");
+  }
+}
+
+/* reload() picks up another process's change and says what changed, once. */
+static void
+test_reload (TwoProcesses  *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  guint n_notify = 0;
+
+  g_signal_connect (f->config, "changed", G_CALLBACK (record_key), f->keys);
+  g_signal_connect (f->config, "notify::budget-micros", G_CALLBACK (count), &n_notify);
+
+  /* No row yet: nothing to read, nothing changes. */
+  g_assert_true (tg_config_service_reload (f->config, &error));
+  g_assert_no_error (error);
+  g_assert_false (tg_config_service_is_stored (f->config));
+
+  set_string (f->other, TG_CONFIG_KEY_BUDGET, "12.5");
+  set_string (f->other, TG_CONFIG_KEY_ALERT_THRESHOLDS, "50,90");
+  g_assert_cmpuint (f->keys->len, ==, 0);
+
+  g_assert_true (tg_config_service_reload (f->config, &error));
+  g_assert_no_error (error);
+  first = take_keys (f->keys);
+  g_assert_cmpstr (first, ==, "budget,alert-thresholds");
+  g_assert_cmpuint (n_notify, ==, 1);
+  g_assert_true (tg_config_service_is_stored (f->config));
+  assert_string (f->config, TG_CONFIG_KEY_BUDGET, "12.50");
+
+  g_assert_true (tg_config_service_reload (f->config, &error));
+  g_assert_no_error (error);
+  second = take_keys (f->keys);
+  g_assert_cmpstr (second, ==, "");
+}
+
+/* Runs the main loop until @keys holds @n keys, for at most 10 s. */
+static void
+wait_for_keys (GPtrArray *keys,
+               guint      n)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (keys->len < n && g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (2000);
+}
+
+/* follow_store(): a change another process commits shows by itself, once.
+ * The service's own changes and other processes' writes that are not about
+ * preferences add no signal: each step ends with a change from the other
+ * side, and the keys seen up to it must be exactly that one. */
+static void
+test_follow_store (TwoProcesses  *f,
+                   gconstpointer  data)
+{
+  g_autofree char *own = NULL;
+  g_autofree char *followed = NULL;
+  g_autofree char *after_usage = NULL;
+  gint64 version;
+
+  set_string (f->config, TG_CONFIG_KEY_BUDGET, "10");
+  tg_config_service_follow_store (f->config);
+  g_signal_connect (f->config, "changed", G_CALLBACK (record_key), f->keys);
+
+  /* Our own change does not move our data version. */
+  version = tg_db_get_data_version (f->db);
+  set_string (f->config, TG_CONFIG_KEY_HARD_LIMIT, "true");
+  g_assert_cmpint (tg_db_get_data_version (f->db), ==, version);
+  own = take_keys (f->keys);
+  g_assert_cmpstr (own, ==, "hard-limit");
+
+  set_string (f->other, TG_CONFIG_KEY_BUDGET_PERIOD, "daily");
+  g_assert_cmpint (tg_db_get_data_version (f->db), !=, version);
+  wait_for_keys (f->keys, 1);
+  followed = take_keys (f->keys);
+  g_assert_cmpstr (followed, ==, "budget-period");
+  assert_string (f->config, TG_CONFIG_KEY_BUDGET_PERIOD, "daily");
+  /* Laid over the hard limit config saved, not over other's stale view. */
+  assert_string (f->config, TG_CONFIG_KEY_HARD_LIMIT, "true");
+
+  /* A usage row from another process, then a preference. */
+  {
+    g_autoptr(TgUsageRecord) usage = tg_test_make_usage (g_get_real_time () / 1000, "openai", "gpt-5-mini", "ok",
+                                                         10, 20, 0, FALSE, 30);
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (tg_db_insert_usage (f->other_db, usage, &error));
+    g_assert_no_error (error);
+  }
+  set_string (f->other, TG_CONFIG_KEY_ALERT_THRESHOLDS, "75");
+  wait_for_keys (f->keys, 1);
+  after_usage = take_keys (f->keys);
+  g_assert_cmpstr (after_usage, ==, "alert-thresholds");
+}
+
+/* Two changes that are each valid but not together: the later one is
+ * refused and nothing of it is saved. */
+static void
+test_concurrent_conflict (TwoProcesses  *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  set_string (f->config, TG_CONFIG_KEY_DEFAULT_PROVIDER, "anthropic");
+  set_string (f->other, TG_CONFIG_KEY_DEFAULT_PROVIDER, "gemini");
+
+  /* config still believes Anthropic is the default. */
+  g_signal_connect (f->config, "changed", G_CALLBACK (record_key), f->keys);
+  g_assert_false (tg_config_service_set_string (f->config, TG_CONFIG_KEY_DEFAULT_MODEL, "claude-haiku-4-5", &error));
+  assert_config_error (error, TG_CONFIG_ERROR_UNKNOWN_MODEL, "claude-haiku-4-5");
+  g_assert_cmpuint (f->keys->len, ==, 0);
+  assert_string (f->config, TG_CONFIG_KEY_DEFAULT_PROVIDER, "anthropic");
+
+  {
+    g_autoptr(TgConfigService) restarted = tg_config_service_new (f->db, f->catalog);
+
+    assert_string (restarted, TG_CONFIG_KEY_DEFAULT_PROVIDER, "gemini");
+  }
+}
+
 static void
 test_no_store (void)
 {
@@ -1206,6 +1397,11 @@ main (int   argc,
   g_test_add_func ("/config/repair/model", test_repair_model);
   g_test_add_func ("/config/repair/on-change", test_repair_on_change);
   g_test_add_func ("/config/repair/damaged-row", test_damaged_row);
+#define ADD_TWO(path, func) g_test_add (path, TwoProcesses, NULL, two_processes_setup, func, two_processes_teardown)
+  ADD_TWO ("/config/concurrent/kept", test_concurrent_change);
+  ADD_TWO ("/config/concurrent/reload", test_reload);
+  ADD_TWO ("/config/concurrent/conflict", test_concurrent_conflict);
+  ADD_TWO ("/config/concurrent/follow", test_follow_store);
   g_test_add_func ("/config/store/none", test_no_store);
   g_test_add_func ("/config/store/locked", test_store_locked);
   g_test_add_func ("/config/store/unreadable", test_unreadable_store);

@@ -1,8 +1,9 @@
 /* tg-config-service.c: the user's preferences (DESIGN §2, §4).
  *
  * One TgPreferences (profile "default") lives in memory. Every change goes
- * through apply(): validate against the catalogue, write the whole row, swap,
- * then tell listeners what changed. Old and new are compared through the
+ * through apply(): validate against the catalogue, lay the changed keys over
+ * the row as stored now (another process may have saved), write the whole
+ * row, swap, then tell listeners what changed. Old and new are compared through the
  * keys' string forms, so ::changed fires exactly when what `tollgate prefs`
  * would show changes, and never for a value set to what it already was. */
 
@@ -29,6 +30,12 @@ struct _TgConfigService
   /* The row could not be read (not "absent", not "damaged"): saving the
    * defaults over it would lose the user's real preferences. */
   GError        *load_error;
+
+  /* follow_store(): the store's write-ahead log, watched for other
+   * processes' commits. */
+  GFileMonitor  *store_monitor;
+  guint          reload_source;
+  gint64         data_version;
 };
 
 G_DEFINE_FINAL_TYPE (TgConfigService, tg_config_service, G_TYPE_OBJECT)
@@ -361,10 +368,27 @@ tg_config_service_validate (TgConfigService      *self,
  * was dropped) or be out of range. Fixed in memory only and logged; the next
  * change saves the repaired preferences. */
 
+/* Repairs are logged once, when they are first made: not again when the
+ * same stale row is read back for a merge. */
+static void G_GNUC_PRINTF (2, 3)
+repair_note (gboolean    quiet,
+             const char *format,
+             ...)
+{
+  va_list args;
+
+  if (quiet)
+    return;
+  va_start (args, format);
+  g_logv (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, format, args);
+  va_end (args);
+}
+
 static void
 repair_provider_list (TgConfigService   *self,
                       char            ***ids,
-                      const char        *what)
+                      const char        *what,
+                      gboolean           quiet)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   char **old = *ids;
@@ -372,9 +396,9 @@ repair_provider_list (TgConfigService   *self,
   for (guint i = 0; old[i] != NULL; i++)
     {
       if (tg_catalog_get_provider (self->catalog, old[i]) == NULL)
-        g_message ("Dropped “%s” from the %s: it is not in the catalogue any more.", old[i], what);
+        repair_note (quiet, "Dropped “%s” from the %s: it is not in the catalogue any more.", old[i], what);
       else if (appears_before (old, i))
-        g_message ("Dropped a repeated “%s” from the %s.", old[i], what);
+        repair_note (quiet, "Dropped a repeated “%s” from the %s.", old[i], what);
       else
         g_strv_builder_add (builder, old[i]);
     }
@@ -384,7 +408,8 @@ repair_provider_list (TgConfigService   *self,
 
 static void
 repair (TgConfigService *self,
-        TgPreferences   *prefs)
+        TgPreferences   *prefs,
+        gboolean         quiet)
 {
   GHashTableIter iter;
   gpointer key, value;
@@ -392,8 +417,8 @@ repair (TgConfigService *self,
   if (prefs->default_provider != NULL &&
       tg_catalog_get_provider (self->catalog, prefs->default_provider) == NULL)
     {
-      g_message ("The default provider “%s” is not in the catalogue any more; no default provider is set.",
-                 prefs->default_provider);
+      repair_note (quiet, "The default provider “%s” is not in the catalogue any more; no default provider is set.",
+                   prefs->default_provider);
       g_clear_pointer (&prefs->default_provider, g_free);
     }
   if (prefs->default_provider == NULL)
@@ -405,19 +430,19 @@ repair (TgConfigService *self,
       g_autofree char *dropped = g_steal_pointer (&prefs->default_model);
 
       prefs->default_model = g_strdup (provider_default_model (self, provider));
-      g_message ("The default model “%s” is not in the catalogue any more; using “%s”.",
-                 dropped, prefs->default_model != NULL ? prefs->default_model : "");
+      repair_note (quiet, "The default model “%s” is not in the catalogue any more; using “%s”.",
+                   dropped, prefs->default_model != NULL ? prefs->default_model : "");
     }
 
-  repair_provider_list (self, &prefs->fallback_order, "fallback order");
-  repair_provider_list (self, &prefs->enabled_providers, "enabled providers");
+  repair_provider_list (self, &prefs->fallback_order, "fallback order", quiet);
+  repair_provider_list (self, &prefs->enabled_providers, "enabled providers", quiet);
 
   g_hash_table_iter_init (&iter, prefs->fallback_models);
   while (g_hash_table_iter_next (&iter, &key, &value))
     if (tg_catalog_get_model (self->catalog, key, value) == NULL)
       {
-        g_message ("Dropped the fallback model “%s” for “%s”: it is not in the catalogue any more.",
-                   (const char *) value, (const char *) key);
+        repair_note (quiet, "Dropped the fallback model “%s” for “%s”: it is not in the catalogue any more.",
+                     (const char *) value, (const char *) key);
         g_hash_table_iter_remove (&iter);
       }
 
@@ -425,7 +450,7 @@ repair (TgConfigService *self,
     {
       g_autoptr(TgPreferences) defaults = tg_preferences_new ();
 
-      g_message ("The stored alert thresholds are not valid; using the defaults.");
+      repair_note (quiet, "The stored alert thresholds are not valid; using the defaults.");
       memcpy (prefs->alert_thresholds, defaults->alert_thresholds, sizeof prefs->alert_thresholds);
       prefs->n_alert_thresholds = defaults->n_alert_thresholds;
     }
@@ -435,8 +460,8 @@ repair (TgConfigService *self,
       guint clamped = CLAMP (prefs->health_check_interval_s,
                              TG_CONFIG_MIN_CHECK_INTERVAL_S, TG_CONFIG_MAX_CHECK_INTERVAL_S);
 
-      g_message ("The stored health check interval of %u seconds is out of range; using %u.",
-                 prefs->health_check_interval_s, clamped);
+      repair_note (quiet, "The stored health check interval of %u seconds is out of range; using %u.",
+                   prefs->health_check_interval_s, clamped);
       prefs->health_check_interval_s = clamped;
     }
 
@@ -453,7 +478,7 @@ edit_copy (TgConfigService *self)
 {
   TgPreferences *prefs = tg_preferences_copy (self->prefs);
 
-  repair (self, prefs);
+  repair (self, prefs, FALSE);
   return prefs;
 }
 
@@ -485,7 +510,7 @@ load (TgConfigService *self)
         }
     }
 
-  repair (self, prefs);
+  repair (self, prefs, FALSE);
   self->prefs = prefs;
 }
 
@@ -958,15 +983,200 @@ tg_config_service_is_stored (TgConfigService *self)
   return self->stored;
 }
 
+/* The keys whose string forms differ between @a and @b, in key order. */
+static guint
+diff_keys (const TgPreferences  *a,
+           const TgPreferences  *b,
+           const KeyInfo       **changed)
+{
+  guint n_changed = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (key_infos); i++)
+    {
+      g_autofree char *before = key_infos[i].get (a);
+      g_autofree char *after = key_infos[i].get (b);
+
+      if (!g_str_equal (before, after))
+        changed[n_changed++] = &key_infos[i];
+    }
+  return n_changed;
+}
+
+/* Makes @next the preferences and tells listeners: only once the change is
+ * in the store, so that a listener that reads back sees it. */
+static void
+swap_and_emit (TgConfigService  *self,
+               TgPreferences    *next,
+               const KeyInfo   **changed,
+               guint             n_changed)
+{
+  g_autoptr(TgPreferences) previous = g_steal_pointer (&self->prefs);
+
+  self->prefs = next;
+  g_object_ref (self);
+  for (guint i = 0; i < n_changed; i++)
+    {
+      if (changed[i]->prop != 0)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[changed[i]->prop]);
+      g_signal_emit (self, signals[CHANGED], g_quark_from_static_string (changed[i]->key), changed[i]->key);
+    }
+  g_object_unref (self);
+}
+
+/* The stored row, repaired, or NULL: none, damaged (set aside as load()
+ * does), or unreadable (@error set). */
+static TgPreferences *
+read_stored (TgConfigService  *self,
+             gboolean          quiet,
+             GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  TgPreferences *stored = tg_db_get_preferences (self->db, PROFILE, &local_error);
+
+  if (stored == NULL)
+    {
+      if (!g_error_matches (local_error, TG_DB_ERROR, TG_DB_ERROR_NOT_FOUND) &&
+          !g_error_matches (local_error, TG_DB_ERROR, TG_DB_ERROR_INVALID))
+        g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_STORE,
+                     _("The stored preferences could not be read: %s"), local_error->message);
+      return NULL;
+    }
+  repair (self, stored, quiet);
+  return stored;
+}
+
+/* Another process (`tollgate prefs set`, a second instance) may have saved
+ * since we loaded. @wanted was made from self->prefs: the keys it changes
+ * are laid over @stored, every other key keeps its stored value. */
+static TgPreferences *
+merge_into_stored (TgConfigService      *self,
+                   const TgPreferences  *wanted,
+                   TgPreferences        *stored,
+                   GError              **error)
+{
+  g_autoptr(TgPreferences) merged = stored;
+  const KeyInfo *changed[G_N_ELEMENTS (key_infos)];
+  guint n_changed = diff_keys (self->prefs, wanted, changed);
+
+  for (guint i = 0; i < n_changed; i++)
+    {
+      g_autofree char *value = changed[i]->get (wanted);
+
+      if (!changed[i]->parse (self, merged, value, error))
+        return NULL;
+    }
+  /* Two valid sets can make an invalid one (a default provider here, that
+   * provider disabled there): refused like any invalid change. */
+  if (!tg_config_service_validate (self, merged, error))
+    return NULL;
+  return g_steal_pointer (&merged);
+}
+
+gboolean
+tg_config_service_reload (TgConfigService  *self,
+                          GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  TgPreferences *stored;
+  const KeyInfo *changed[G_N_ELEMENTS (key_infos)];
+  guint n_changed;
+
+  g_return_val_if_fail (TG_IS_CONFIG_SERVICE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->db == NULL)
+    return TRUE;
+
+  stored = read_stored (self, FALSE, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (stored == NULL)
+    return TRUE;
+
+  /* Readable now: what we hold may be saved over it again. */
+  self->stored = TRUE;
+  g_clear_error (&self->load_error);
+
+  n_changed = diff_keys (self->prefs, stored, changed);
+  if (n_changed == 0)
+    {
+      tg_preferences_free (stored);
+      return TRUE;
+    }
+  swap_and_emit (self, stored, changed, n_changed);
+  return TRUE;
+}
+
+/* Every commit appends to the write-ahead log, ours too; data_version tells
+ * another connection's from our own, and a burst of them is one reload. */
+#define RELOAD_DELAY_MS 200
+
+static gboolean
+reload_timeout_cb (gpointer user_data)
+{
+  TgConfigService *self = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 version;
+
+  self->reload_source = 0;
+  version = tg_db_get_data_version (self->db);
+  if (version == self->data_version)
+    return G_SOURCE_REMOVE;
+  self->data_version = version;
+
+  if (!tg_config_service_reload (self, &error))
+    g_warning ("%s", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+store_changed_cb (GFileMonitor      *monitor,
+                  GFile             *file,
+                  GFile             *other_file,
+                  GFileMonitorEvent  event,
+                  TgConfigService   *self)
+{
+  if (self->reload_source == 0)
+    self->reload_source = g_timeout_add (RELOAD_DELAY_MS, reload_timeout_cb, self);
+}
+
+void
+tg_config_service_follow_store (TgConfigService *self)
+{
+  g_autofree char *log_path = NULL;
+  g_autoptr(GFile) log_file = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (TG_IS_CONFIG_SERVICE (self));
+
+  if (self->db == NULL || self->store_monitor != NULL || !g_path_is_absolute (tg_db_get_path (self->db)))
+    return;
+
+  /* The store is in WAL mode: a commit writes the -wal file, not the database. */
+  log_path = g_strconcat (tg_db_get_path (self->db), "-wal", NULL);
+  log_file = g_file_new_for_path (log_path);
+  self->store_monitor = g_file_monitor_file (log_file, G_FILE_MONITOR_NONE, NULL, &error);
+  if (self->store_monitor == NULL)
+    {
+      g_debug ("Not following changes to the preferences from other programs: %s", error->message);
+      return;
+    }
+  self->data_version = tg_db_get_data_version (self->db);
+  g_signal_connect_object (self->store_monitor, "changed", G_CALLBACK (store_changed_cb), self, 0);
+}
+
 gboolean
 tg_config_service_apply (TgConfigService      *self,
                          const TgPreferences  *prefs,
                          GError              **error)
 {
   g_autoptr(TgPreferences) next = NULL;
-  g_autoptr(TgPreferences) previous = NULL;
   const KeyInfo *changed[G_N_ELEMENTS (key_infos)];
-  guint n_changed = 0;
+  guint n_changed;
+  gboolean in_transaction = FALSE;
 
   g_return_val_if_fail (TG_IS_CONFIG_SERVICE (self), FALSE);
   g_return_val_if_fail (prefs != NULL, FALSE);
@@ -979,33 +1189,73 @@ tg_config_service_apply (TgConfigService      *self,
   g_free (next->profile);
   next->profile = g_strdup (PROFILE);
 
-  for (guint i = 0; i < G_N_ELEMENTS (key_infos); i++)
-    {
-      g_autofree char *before = key_infos[i].get (self->prefs);
-      g_autofree char *after = key_infos[i].get (next);
-
-      if (!g_str_equal (before, after))
-        changed[n_changed++] = &key_infos[i];
-    }
-  if (n_changed == 0)
+  if (diff_keys (self->prefs, next, changed) == 0)
     return TRUE;
 
-  if (!save (self, next, error))
-    return FALSE;
-
-  previous = g_steal_pointer (&self->prefs);
-  self->prefs = g_steal_pointer (&next);
-
-  /* Only now, with the change in the store: a listener that reads back sees it. */
-  g_object_ref (self);
-  for (guint i = 0; i < n_changed; i++)
+  /* Read what is stored and write the change in one transaction, so that
+   * nothing another process saved in between is lost. */
+  if (self->db != NULL && self->load_error == NULL)
     {
-      if (changed[i]->prop != 0)
-        g_object_notify_by_pspec (G_OBJECT (self), properties[changed[i]->prop]);
-      g_signal_emit (self, signals[CHANGED], g_quark_from_static_string (changed[i]->key), changed[i]->key);
+      g_autoptr(GError) local_error = NULL;
+      TgPreferences *stored;
+
+      if (!tg_db_begin (self->db, &local_error))
+        {
+          g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_STORE,
+                       _("The preferences could not be saved: %s"), local_error->message);
+          return FALSE;
+        }
+      in_transaction = TRUE;
+
+      stored = read_stored (self, TRUE, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          goto failed;
+        }
+      if (stored != NULL)
+        {
+          TgPreferences *merged = merge_into_stored (self, next, stored, error);
+
+          if (merged == NULL)
+            goto failed;
+          g_free (merged->profile);
+          merged->profile = g_strdup (PROFILE);
+          tg_preferences_free (next);
+          next = merged;
+        }
     }
-  g_object_unref (self);
+
+  n_changed = diff_keys (self->prefs, next, changed);
+  if (n_changed == 0)
+    {
+      if (in_transaction)
+        tg_db_rollback (self->db);
+      return TRUE;
+    }
+
+  if (!save (self, next, error))
+    goto failed;
+
+  if (in_transaction)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (!tg_db_commit (self->db, &local_error))
+        {
+          g_set_error (error, TG_CONFIG_ERROR, TG_CONFIG_ERROR_STORE,
+                       _("The preferences could not be saved: %s"), local_error->message);
+          goto failed;
+        }
+    }
+
+  swap_and_emit (self, g_steal_pointer (&next), changed, n_changed);
   return TRUE;
+
+failed:
+  if (in_transaction)
+    tg_db_rollback (self->db);
+  return FALSE;
 }
 
 gboolean
@@ -1354,6 +1604,11 @@ static void
 tg_config_service_dispose (GObject *object)
 {
   TgConfigService *self = TG_CONFIG_SERVICE (object);
+
+  g_clear_handle_id (&self->reload_source, g_source_remove);
+  if (self->store_monitor != NULL)
+    g_file_monitor_cancel (self->store_monitor);
+  g_clear_object (&self->store_monitor);
 
   g_clear_object (&self->db);
   g_clear_object (&self->catalog);

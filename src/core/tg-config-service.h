@@ -71,10 +71,24 @@ gboolean             tg_config_service_validate        (TgConfigService     *sel
                                                         const TgPreferences *prefs,
                                                         GError             **error);
 /* Validates, saves and, on success, emits ::changed once per key that
- * changed. Nothing changes on failure. */
+ * changed. Nothing changes on failure. The keys @prefs changes (compared with
+ * get_preferences()) are laid over the preferences as stored now, in one
+ * transaction: what another process saved meanwhile (`tollgate prefs set`)
+ * is kept, and ::changed fires for it too. */
 gboolean             tg_config_service_apply           (TgConfigService     *self,
                                                         const TgPreferences *prefs,
                                                         GError             **error);
+
+/* Reads the stored preferences again, for changes another process saved,
+ * and emits ::changed once per key that differs. A missing or damaged row
+ * changes nothing; an unreadable store is TG_CONFIG_ERROR_STORE. */
+gboolean             tg_config_service_reload          (TgConfigService     *self,
+                                                        GError             **error);
+
+/* From now on, reloads by itself (within about a second) whenever another
+ * process commits to the store, so that `tollgate prefs set` shows in a
+ * running app at once. Nothing happens without a store file. */
+void                 tg_config_service_follow_store    (TgConfigService     *self);
 
 /* Convenience setters: each validates, saves and emits like apply(). */
 /* @model_id NULL: the provider's default model, or the current one when the

@@ -49,6 +49,7 @@ typedef enum {
   STMT_COMMIT,
   STMT_ROLLBACK,
   STMT_USER_VERSION,
+  STMT_DATA_VERSION,
   STMT_PREFS_INSERT,
   STMT_PREFS_GET,
   STMT_PREFS_UPDATE,
@@ -158,6 +159,7 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_COMMIT] = "COMMIT",
   [STMT_ROLLBACK] = "ROLLBACK",
   [STMT_USER_VERSION] = "PRAGMA user_version",
+  [STMT_DATA_VERSION] = "PRAGMA data_version",
 
   [STMT_PREFS_INSERT] =
     "INSERT INTO user_ai_preferences (" PREFS_COLUMNS ") "
@@ -872,12 +874,14 @@ tg_db_get_latest_version (void)
   return get_migrations ()->latest;
 }
 
+/* A pragma that answers one integer. */
 static gboolean
-tg_db_read_version (TgDb     *self,
-                    int      *out_version,
-                    GError  **error)
+tg_db_read_pragma_int (TgDb     *self,
+                       Stmt      id,
+                       gint64   *out_value,
+                       GError  **error)
 {
-  g_autoptr(CachedStmt) stmt = tg_db_stmt (self, STMT_USER_VERSION, error);
+  g_autoptr(CachedStmt) stmt = tg_db_stmt (self, id, error);
   int rc;
 
   if (stmt == NULL)
@@ -890,8 +894,34 @@ tg_db_read_version (TgDb     *self,
       return FALSE;
     }
 
-  *out_version = sqlite3_column_int (stmt, 0);
+  *out_value = sqlite3_column_int64 (stmt, 0);
   return TRUE;
+}
+
+static gboolean
+tg_db_read_version (TgDb     *self,
+                    int      *out_version,
+                    GError  **error)
+{
+  gint64 version;
+
+  if (!tg_db_read_pragma_int (self, STMT_USER_VERSION, &version, error))
+    return FALSE;
+  *out_version = (int) version;
+  return TRUE;
+}
+
+gint64
+tg_db_get_data_version (TgDb *self)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 version = -1;
+
+  g_return_val_if_fail (TG_IS_DB (self), -1);
+
+  if (!tg_db_read_pragma_int (self, STMT_DATA_VERSION, &version, &error))
+    g_debug ("Cannot read the data version of %s: %s", self->path, error->message);
+  return version;
 }
 
 static gboolean

@@ -230,6 +230,11 @@ const char    *tg_db_get_path               (TgDb           *self);
 void           tg_db_set_busy_timeout       (TgDb           *self,
                                              guint           timeout_ms);
 
+/* PRAGMA data_version: changes when another connection (another process,
+ * or another TgDb here) commits, never for this one's own writes; -1 when it
+ * cannot be read. */
+gint64         tg_db_get_data_version       (TgDb           *self);
+
 /* Schema versions: PRAGMA user_version. Latest is the highest migration shipped. */
 int            tg_db_get_schema_version     (TgDb           *self);
 int            tg_db_get_latest_version     (void);
