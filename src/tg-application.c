@@ -286,6 +286,10 @@ tg_application_window_removed (GtkApplication *app,
       get_setting (self, "run-in-background"))
     take_background_hold (self);
 
+  /* A closed window shows no toasts: budget alerts are notifications again. */
+  if (self->notifier != NULL && TG_IS_WINDOW (window))
+    tg_notifier_set_window_active (self->notifier, FALSE);
+
   GTK_APPLICATION_CLASS (tg_application_parent_class)->window_removed (app, window);
 }
 
@@ -295,8 +299,14 @@ static void
 tg_application_window_added (GtkApplication *app,
                              GtkWindow      *window)
 {
+  TgApplication *self = TG_APPLICATION (app);
+
   GTK_APPLICATION_CLASS (tg_application_parent_class)->window_added (app, window);
-  release_background_hold (TG_APPLICATION (app));
+  release_background_hold (self);
+
+  /* Only the main window has the toasts, not the preferences or about windows. */
+  if (self->notifier != NULL && TG_IS_WINDOW (window))
+    g_object_bind_property (window, "is-active", self->notifier, "window-active", G_BINDING_SYNC_CREATE);
 }
 
 static void

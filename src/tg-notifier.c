@@ -44,6 +44,8 @@ struct _TgNotifier
   TgNotifierSendFunc  send_func;
   gpointer            send_data;
   gboolean            enabled;
+  /* The window is focused: it shows budget notices as toasts itself. */
+  gboolean            window_active;
 
   GHashTable         *providers;   /* id -> ProviderState */
   GArray             *sent_ms;     /* gint64: health sends inside the global window */
@@ -53,6 +55,7 @@ struct _TgNotifier
 enum {
   PROP_0,
   PROP_ENABLED,
+  PROP_WINDOW_ACTIVE,
   N_PROPS
 };
 
@@ -432,7 +435,7 @@ threshold_crossed_cb (TgAnalyticsService *analytics,
   g_autofree char *title = NULL;
 
   /* ::budget-exceeded follows and says more than "100 % used". */
-  if (!self->enabled || status->exceeded)
+  if (!self->enabled || self->window_active || status->exceeded)
     return;
 
   title = threshold_title (status->period, percent);
@@ -444,7 +447,7 @@ budget_exceeded_cb (TgAnalyticsService *analytics,
                     TgBudgetStatus     *status,
                     TgNotifier         *self)
 {
-  if (self->enabled)
+  if (self->enabled && !self->window_active)
     send_budget (self, exceeded_title (status->period), status, TRUE);
 }
 
@@ -491,6 +494,9 @@ tg_notifier_get_property (GObject    *object,
     case PROP_ENABLED:
       g_value_set_boolean (value, self->enabled);
       break;
+    case PROP_WINDOW_ACTIVE:
+      g_value_set_boolean (value, self->window_active);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -509,6 +515,9 @@ tg_notifier_set_property (GObject      *object,
     case PROP_ENABLED:
       tg_notifier_set_enabled (self, g_value_get_boolean (value));
       break;
+    case PROP_WINDOW_ACTIVE:
+      tg_notifier_set_window_active (self, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -526,6 +535,9 @@ tg_notifier_class_init (TgNotifierClass *klass)
 
   properties[PROP_ENABLED] =
     g_param_spec_boolean ("enabled", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_WINDOW_ACTIVE] =
+    g_param_spec_boolean ("window-active", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -612,6 +624,26 @@ tg_notifier_get_enabled (TgNotifier *self)
 {
   g_return_val_if_fail (TG_IS_NOTIFIER (self), FALSE);
   return self->enabled;
+}
+
+void
+tg_notifier_set_window_active (TgNotifier *self,
+                               gboolean    window_active)
+{
+  g_return_if_fail (TG_IS_NOTIFIER (self));
+
+  window_active = !!window_active;
+  if (self->window_active == window_active)
+    return;
+  self->window_active = window_active;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WINDOW_ACTIVE]);
+}
+
+gboolean
+tg_notifier_get_window_active (TgNotifier *self)
+{
+  g_return_val_if_fail (TG_IS_NOTIFIER (self), FALSE);
+  return self->window_active;
 }
 
 void

@@ -58,6 +58,11 @@ void        tg_notifier_set_send_func  (TgNotifier         *self,
 void        tg_notifier_set_enabled    (TgNotifier         *self,
                                         gboolean            enabled);
 gboolean    tg_notifier_get_enabled    (TgNotifier         *self);
+/* While the app's window is focused it tells budget alerts itself (a toast on
+ * any page), so the notifier sends none then; health notices still go out. */
+void        tg_notifier_set_window_active (TgNotifier      *self,
+                                           gboolean         window_active);
+gboolean    tg_notifier_get_window_active (TgNotifier      *self);
 /* Sends what was held back by the rate limits and is due at the clock's
  * now. The notifier's own timer calls it; tests call it after moving their
  * clock. */

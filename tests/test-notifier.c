@@ -619,6 +619,35 @@ test_budget_exceeded_with_hard_limit (void)
   env_clear (&env);
 }
 
+/* A focused window tells budget alerts itself, as a toast: no notification
+ * then, for either kind. Health notices are not shown in the window and
+ * still go out. */
+static void
+test_budget_window_active (void)
+{
+  Env env;
+
+  env_init (&env);
+  set_budget (&env, 1000000, FALSE);
+  g_assert_false (tg_notifier_get_window_active (env.notifier));
+  tg_notifier_set_window_active (env.notifier, TRUE);
+  g_assert_true (tg_notifier_get_window_active (env.notifier));
+
+  spend (&env, 600000);
+  spend (&env, 500000);
+  assert_titles (&env, "");
+
+  /* The window loses the focus: the next alert is a notification again. */
+  set_budget (&env, 4000000, FALSE);
+  tg_notifier_set_window_active (env.notifier, FALSE);
+  spend (&env, 1000000);
+  g_assert_cmpuint (env.sent->len, ==, 1);
+  assert_sent (g_ptr_array_index (env.sent, 0), "budget", "50 % of your monthly budget used",
+               "$2.10 of $4.00 spent.", "usage", G_NOTIFICATION_PRIORITY_NORMAL);
+
+  env_clear (&env);
+}
+
 static void
 test_budget_disabled (void)
 {
@@ -654,6 +683,7 @@ main (int   argc,
   g_test_add_func ("/notifier/budget/thresholds", test_budget_thresholds);
   g_test_add_func ("/notifier/budget/exceeded-with-hard-limit", test_budget_exceeded_with_hard_limit);
   g_test_add_func ("/notifier/budget/disabled", test_budget_disabled);
+  g_test_add_func ("/notifier/budget/window-active", test_budget_window_active);
 
   return g_test_run ();
 }
