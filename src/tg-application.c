@@ -387,6 +387,25 @@ settings_changed_cb (GSettings     *settings,
     }
 }
 
+/* Outside Flatpak the entry can be removed or switched off without us (GNOME
+ * Tweaks, a file manager): the setting shows what the session will do, and
+ * the user's change there is kept rather than undone. In Flatpak only the
+ * portal knows, and asking it at every start could show its dialog. */
+static void
+sync_start_at_login (TgApplication *self)
+{
+  gboolean entry;
+
+  if (tg_autostart_in_flatpak ())
+    return;
+  entry = tg_autostart_file_enabled ();
+  if (g_settings_get_boolean (self->settings, "start-at-login") == entry)
+    return;
+  self->syncing_autostart = TRUE;
+  g_settings_set_boolean (self->settings, "start-at-login", entry);
+  self->syncing_autostart = FALSE;
+}
+
 static void
 sync_pause_action (TgApplication *self)
 {
@@ -415,6 +434,7 @@ tg_application_start_background (TgApplication *self)
     {
       g_settings_bind (self->settings, "notifications", self->notifier, "enabled", G_SETTINGS_BIND_GET);
       g_signal_connect_object (self->settings, "changed", G_CALLBACK (settings_changed_cb), self, 0);
+      sync_start_at_login (self);
     }
 
   sync_pause_action (self);

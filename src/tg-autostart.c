@@ -79,6 +79,32 @@ tg_autostart_write_file (gboolean   enable,
   return TRUE;
 }
 
+gboolean
+tg_autostart_file_enabled (void)
+{
+  g_autoptr(GFile) file = tg_autostart_get_file ();
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr(GKeyFile) entry = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  gboolean hidden, enabled;
+
+  if (!g_key_file_load_from_file (entry, path, G_KEY_FILE_NONE, NULL))
+    return FALSE;
+
+  /* Absent keys: not hidden, enabled. A session manager's "off" switch
+   * (GNOME Tweaks) sets one of them rather than removing the file. */
+  hidden = g_key_file_get_boolean (entry, G_KEY_FILE_DESKTOP_GROUP, G_KEY_FILE_DESKTOP_KEY_HIDDEN, &error);
+  if (error != NULL)
+    {
+      hidden = FALSE;
+      g_clear_error (&error);
+    }
+  enabled = g_key_file_get_boolean (entry, G_KEY_FILE_DESKTOP_GROUP, "X-GNOME-Autostart-enabled", &error);
+  if (error != NULL)
+    enabled = TRUE;
+  return !hidden && enabled;
+}
+
 /* One RequestBackground call: done once, by whichever of the Response, a
  * failed call or cancellation comes first. */
 typedef struct {

@@ -17,6 +17,9 @@ gboolean tg_autostart_in_flatpak           (void);
 
 /* $XDG_CONFIG_HOME/autostart/APP_ID.desktop. Transfer full. */
 GFile   *tg_autostart_get_file             (void);
+/* Whether the entry exists and no one switched it off (Hidden=true or
+ * X-GNOME-Autostart-enabled=false, as GNOME Tweaks does). */
+gboolean tg_autostart_file_enabled         (void);
 /* Writes the entry (@enable) or removes it; a missing entry is not an error. */
 gboolean tg_autostart_write_file           (gboolean              enable,
                                             GError              **error);

@@ -80,9 +80,11 @@ test_autostart_file (void)
 
   g_assert_cmpstr (path, ==, expected);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_false (tg_autostart_file_enabled ());
 
   g_assert_true (tg_autostart_write_file (TRUE, &error));
   g_assert_no_error (error);
+  g_assert_true (tg_autostart_file_enabled ());
   g_assert_true (g_key_file_load_from_file (entry, path, G_KEY_FILE_NONE, &error));
   g_assert_no_error (error);
   exec = g_key_file_get_string (entry, G_KEY_FILE_DESKTOP_GROUP, G_KEY_FILE_DESKTOP_KEY_EXEC, &error);
@@ -106,8 +108,29 @@ test_autostart_file (void)
   g_assert_true (tg_autostart_write_file (FALSE, &error));
   g_assert_no_error (error);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_false (tg_autostart_file_enabled ());
   g_assert_true (tg_autostart_write_file (FALSE, &error));
   g_assert_no_error (error);
+
+  /* Switched off in place, as GNOME Tweaks does, or not a desktop entry. */
+  {
+    static const char * const entries[] = {
+      "[Desktop Entry]\nType=Application\nExec=tollgate --background\nHidden=true\n",
+      "[Desktop Entry]\nType=Application\nExec=tollgate --background\nX-GNOME-Autostart-enabled=false\n",
+      "not a key file\n",
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+      {
+        g_assert_true (g_file_set_contents (path, entries[i], -1, &error));
+        g_assert_no_error (error);
+        g_assert_false (tg_autostart_file_enabled ());
+      }
+    g_assert_true (g_file_set_contents (path, "[Desktop Entry]\nType=Application\nExec=tollgate --background\n",
+                                        -1, &error));
+    g_assert_true (tg_autostart_file_enabled ());
+    g_assert_cmpint (g_unlink (path), ==, 0);
+  }
 }
 
 static void
@@ -846,6 +869,52 @@ test_app_settings (void)
   g_assert_false (tg_application_get_background_hold (run.app));
 }
 
+/* Start at login follows the entry found at start-up: removed or switched
+ * off elsewhere, the setting goes off and the entry is not written back. */
+static gboolean
+start_at_login_check_cb (gpointer user_data)
+{
+  AppRun *run = user_data;
+  GSettings *settings = tg_application_get_settings (run->app);
+  g_autoptr(GFile) file = tg_autostart_get_file ();
+
+  g_assert_false (g_settings_get_boolean (settings, "start-at-login"));
+  g_assert_false (g_file_query_exists (file, NULL));
+
+  run->checked = TRUE;
+  g_application_quit (G_APPLICATION (run->app));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_at_login_activate_cb (GApplication *app,
+                            AppRun       *run)
+{
+  g_timeout_add (50, start_at_login_check_cb, run);
+}
+
+static void
+test_app_start_at_login_follows_entry (void)
+{
+  g_auto(AppRun) run = { 0 };
+  g_autoptr(GSettings) settings = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      trap_in_subprocess (G_TEST_SUBPROCESS_INHERIT_STDERR);
+      return;
+    }
+
+  /* On, but the entry is gone (removed in a file manager, say). */
+  settings = g_settings_new (APP_ID);
+  g_settings_set_boolean (settings, "start-at-login", TRUE);
+  g_assert_cmpint (run_app (&run, TRUE, NULL, G_CALLBACK (start_at_login_activate_cb)), ==, 0);
+  g_assert_true (run.checked);
+  g_assert_false (g_settings_get_boolean (settings, "start-at-login"));
+  /* Running in the background is a setting of its own and stays. */
+  g_assert_true (g_settings_get_boolean (settings, "run-in-background"));
+}
+
 static void
 check_soon_cb (GApplication *app,
                AppRun       *run)
@@ -1041,6 +1110,7 @@ main (int   argc,
   g_test_add_func ("/background/app/background-start-not-allowed", test_app_background_start_not_allowed);
   g_test_add_func ("/background/app/service-start", test_app_service_start);
   g_test_add_func ("/background/app/settings", test_app_settings);
+  g_test_add_func ("/background/app/start-at-login-follows-entry", test_app_start_at_login_follows_entry);
   g_test_add_func ("/background/app/without-schema", test_app_without_schema);
   g_test_add_func ("/background/app/notification-end-to-end", test_app_notification_end_to_end);
   g_test_add_func ("/background/app/tray", test_app_tray);
