@@ -833,6 +833,53 @@ test_sync_overrides (void)
   g_assert_cmpint (get_model (plain, "acme", "acme-large")->price_output_micros, ==, micros ("9.00"));
 }
 
+/* A snapshot keeps what the catalogue held when it was taken, providers and
+ * their strings alive, through every kind of change to the catalogue. */
+static void
+test_snapshot (void)
+{
+  g_autofree char *data_dir = tg_test_make_data_dir ();
+  g_autoptr(TgCatalog) catalog = tg_catalog_new_default (NULL);
+  g_autoptr(TgCatalog) before = NULL;
+  g_autoptr(TgCatalog) unchanged = NULL;
+  g_autoptr(GError) error = NULL;
+  const TgCatalogProvider *openai;
+  g_autofree char *shipped_url = NULL;
+  guint n_providers;
+
+  g_assert_nonnull (catalog);
+  before = tg_catalog_snapshot (catalog);
+  unchanged = tg_catalog_snapshot (catalog);
+  openai = tg_catalog_get_provider (before, "openai");
+  shipped_url = g_strdup (openai->base_url);
+  n_providers = tg_catalog_get_providers (catalog)->len;
+  /* Nothing changed yet: both see the same providers. */
+  g_assert_true (tg_catalog_get_providers (before) == tg_catalog_get_providers (catalog));
+
+  g_assert_true (tg_catalog_set_base_url (catalog, "openai", "http://127.0.0.1:9/v1", &error));
+  g_assert_no_error (error);
+  g_assert_true (tg_catalog_get_providers (before) != tg_catalog_get_providers (catalog));
+  g_assert_cmpstr (tg_catalog_get_provider (catalog, "openai")->base_url, ==, "http://127.0.0.1:9/v1");
+  /* The provider read from the snapshot before the change is still whole. */
+  g_assert_true (tg_catalog_get_provider (before, "openai") == openai);
+  g_assert_cmpstr (openai->base_url, ==, shipped_url);
+
+  /* Replaced wholesale by another file: the snapshot still holds the shipped one. */
+  {
+    g_autoptr(TgCatalog) other = load_fixture ("catalog-a.json");
+    g_autofree char *path = fixture_path ("catalog-a.json");
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+
+    g_assert_true (tg_catalog_load_file (catalog, file, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (tg_catalog_get_providers (catalog)->len, ==, tg_catalog_get_providers (other)->len);
+  }
+  g_clear_object (&catalog);
+  g_assert_cmpuint (tg_catalog_get_providers (before)->len, ==, n_providers);
+  g_assert_cmpstr (tg_catalog_get_provider (unchanged, "openai")->base_url, ==, shipped_url);
+  g_assert_nonnull (get_model (before, "openai", "gpt-4.1"));
+}
+
 static void
 test_base_url (void)
 {
@@ -943,6 +990,7 @@ main (int    argc,
   g_test_add_func ("/catalog/sync/update", test_sync_update);
   g_test_add_func ("/catalog/sync/overrides", test_sync_overrides);
   g_test_add_func ("/catalog/base-url", test_base_url);
+  g_test_add_func ("/catalog/snapshot", test_snapshot);
 
   return g_test_run ();
 }

@@ -28,7 +28,9 @@ struct _TgCatalog
 {
   GObject    parent_instance;
 
-  GPtrArray *providers;  /* TgCatalogProvider*, owned, in file order */
+  /* TgCatalogProvider*, owned, in file order. Never changed in place: a
+   * change builds a new array (tg_catalog_snapshot() relies on it). */
+  GPtrArray *providers;
 };
 
 G_DEFINE_FINAL_TYPE (TgCatalog, tg_catalog, G_TYPE_OBJECT)
@@ -1162,6 +1164,21 @@ TgCatalog *
 tg_catalog_new (void)
 {
   return g_object_new (TG_TYPE_CATALOG, NULL);
+}
+
+TgCatalog *
+tg_catalog_snapshot (TgCatalog *self)
+{
+  TgCatalog *snapshot;
+
+  g_return_val_if_fail (TG_IS_CATALOG (self), NULL);
+
+  /* Every change replaces the providers array and never edits one in place,
+   * so sharing the current one is a snapshot. */
+  snapshot = tg_catalog_new ();
+  g_ptr_array_unref (snapshot->providers);
+  snapshot->providers = g_ptr_array_ref (self->providers);
+  return snapshot;
 }
 
 TgCatalog *

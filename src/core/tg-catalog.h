@@ -63,6 +63,10 @@ gboolean      tg_capability_from_string    (const char *str, TgCapabilities *out
 G_DECLARE_FINAL_TYPE (TgCatalog, tg_catalog, TG, CATALOG, GObject)
 
 TgCatalog                 *tg_catalog_new                (void);
+/* What @self holds now, unaffected by its later changes (a provider added or
+ * removed, an address edited), and safe to read from another thread while
+ * @self changes in this one. */
+TgCatalog                 *tg_catalog_snapshot           (TgCatalog     *self);
 /* The shipped catalogue, then the user's overrides file if it exists. */
 TgCatalog                 *tg_catalog_new_default        (GError     **error);
 gboolean                   tg_catalog_load_resource      (TgCatalog   *self,

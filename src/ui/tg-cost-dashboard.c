@@ -35,7 +35,10 @@
  * GTask by reference so a refresh outliving the widget still finds it. */
 typedef struct {
   char               *db_path;
-  TgCatalog          *catalog;   /* read only, for the recommendations' prices */
+  /* A snapshot, for the recommendations' prices: the window's catalogue may
+   * change on the main thread (a provider added in the preferences) while a
+   * query runs here. */
+  TgCatalog          *catalog;
   TgDb               *db;        /* opened in the worker on first use */
   TgAnalyticsService *service;
   gint64              now_ms;    /* the service's clock while a query runs */
@@ -44,6 +47,7 @@ typedef struct {
 /* One refresh: what to ask, and the answers. */
 typedef struct {
   Worker            *worker;
+  TgCatalog         *catalog;   /* a snapshot of the widget's, taken when asked; nullable */
   gint64             from_ms;
   gint64             to_ms;
   gint64             now_ms;
@@ -165,13 +169,11 @@ worker_free (Worker *worker)
 }
 
 static Worker *
-worker_new (const char *db_path,
-            TgCatalog  *catalog)
+worker_new (const char *db_path)
 {
   Worker *worker = g_atomic_rc_box_new0 (Worker);
 
   worker->db_path = g_strdup (db_path);
-  worker->catalog = catalog != NULL ? g_object_ref (catalog) : NULL;
   return worker;
 }
 
@@ -188,9 +190,17 @@ worker_clock (gpointer user_data)
 }
 
 static gboolean
-worker_open (Worker  *worker,
-             GError **error)
+worker_open (Worker     *worker,
+             TgCatalog  *catalog,
+             GError    **error)
 {
+  /* The catalogue changed since the service was made: one on the new snapshot.
+   * Snapshots of an unchanged catalogue share its providers. */
+  if (worker->service != NULL && catalog != NULL && worker->catalog != NULL &&
+      tg_catalog_get_providers (catalog) != tg_catalog_get_providers (worker->catalog))
+    g_clear_object (&worker->service);
+  g_set_object (&worker->catalog, catalog);
+
   if (worker->service != NULL)
     return TRUE;
 
@@ -208,6 +218,7 @@ static void
 query_free (Query *query)
 {
   g_clear_pointer (&query->worker, worker_unref);
+  g_clear_object (&query->catalog);
   g_clear_pointer (&query->keyed_ids, g_strfreev);
   g_clear_pointer (&query->totals, tg_usage_aggregate_free);
   g_clear_pointer (&query->by_provider, g_ptr_array_unref);
@@ -229,7 +240,7 @@ query_thread (GTask        *task,
   g_autoptr(GError) error = NULL;
   gint64 start_us = g_get_monotonic_time ();
 
-  if (!worker_open (worker, &error))
+  if (!worker_open (worker, query->catalog, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -723,11 +734,12 @@ start_refresh (TgCostDashboard *self)
           show_error (self, error);
           return;
         }
-      self->worker = worker_new (tg_db_get_path (db), self->catalog);
+      self->worker = worker_new (tg_db_get_path (db));
     }
 
   query = g_new0 (Query, 1);
   query->worker = g_atomic_rc_box_acquire (self->worker);
+  query->catalog = self->catalog != NULL ? tg_catalog_snapshot (self->catalog) : NULL;
   query->now_ms = now_ms (self);
   compute_range (self, query->now_ms, &query->from_ms, &query->to_ms, &query->bucket);
   query->keyed_ids = g_strdupv (self->keyed_ids);
