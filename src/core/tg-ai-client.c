@@ -539,21 +539,19 @@ restart_idle_timer (TgAiClient *self,
   data->idle_source = g_timeout_add (self->idle_ms, timeout_cb, data);
 }
 
+/* New text, @length bytes at the end of result->text (so NUL-terminated). */
 static void
-deliver_delta (SendData *data,
-               char     *delta)
+deliver_delta (SendData   *data,
+               const char *delta,
+               gsize       length)
 {
-  if (delta == NULL)
+  if (length == 0)
     return;
-  if (*delta != '\0')
-    {
-      if (data->first_token_us == 0)
-        data->first_token_us = g_get_monotonic_time ();
-      data->delivered = TRUE;
-      if (data->delta_func != NULL)
-        data->delta_func (delta, data->delta_data);
-    }
-  g_free (delta);
+  if (data->first_token_us == 0)
+    data->first_token_us = g_get_monotonic_time ();
+  data->delivered = TRUE;
+  if (data->delta_func != NULL)
+    data->delta_func (delta, data->delta_data);
 }
 
 static void
@@ -562,19 +560,20 @@ stream_event (SendData   *data,
               const char *payload)
 {
   g_autoptr(GError) error = NULL;
-  char *delta = NULL;
+  gsize from;
 
   /* After an error event or the terminal event nothing more counts. */
   if (data->stream_error != NULL || data->result->done)
     return;
 
-  if (!data->adapter->parse_stream_event (event_type, payload, data->result, &delta, &error))
+  /* The new text is read in place, past where the text ended: no copy per event. */
+  from = data->result->text->len;
+  if (!data->adapter->parse_stream_event (event_type, payload, data->result, NULL, &error))
     {
-      g_free (delta);
       data->stream_error = g_steal_pointer (&error);
       return;
     }
-  deliver_delta (data, delta);
+  deliver_delta (data, data->result->text->str + from, data->result->text->len - from);
 }
 
 static void
