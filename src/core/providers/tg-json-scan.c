@@ -56,6 +56,7 @@ tg_json_scanner_init_at (TgJsonScanner       *self,
   if (value->type == TG_JSON_STRING)
     self->pos--;
   self->depth = value->depth;
+  self->trusted = TRUE;
 }
 
 TgJsonType
@@ -152,22 +153,84 @@ utf8_sequence (const guchar *p,
   return n;
 }
 
-/* The string at pos (its opening quote). */
+/* No byte of the 8 in @word needs a look: none is below 0x20, above 0x7F, a
+ * quote or a backslash. The tests for a byte below n and for a zero byte are
+ * the classic ones; they are exact for the word as a whole. */
+static inline gboolean
+word_is_plain (guint64 word)
+{
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  const guint64 highs = G_GUINT64_CONSTANT (0x8080808080808080);
+  guint64 quote = word ^ (ones * '"');
+  guint64 backslash = word ^ (ones * '\\');
+  guint64 control = (word - ones * 0x20) & ~word;
+
+  quote = (quote - ones) & ~quote;
+  backslash = (backslash - ones) & ~backslash;
+  return ((control | quote | backslash | word) & highs) == 0;
+}
+
+/* A string read and validated before: only its end is wanted. */
 static gboolean
-read_string (TgJsonScanner *self,
-             TgJsonValue   *out)
+skip_trusted_string (TgJsonScanner *self,
+                     gsize         *end,
+                     gboolean      *escaped)
 {
   const char *data = self->data;
   gsize length = self->length;
-  gsize start = self->pos + 1;
-  gsize i = start;
-  gboolean escaped = FALSE;
+  gsize i = self->pos + 1;
+  const char *quote = memchr (data + i, '"', length - i);
+  const char *backslash;
+
+  if (quote == NULL)
+    {
+      self->pos = length;
+      return fail (self, TG_JSON_SCAN_ERROR_END);
+    }
+  backslash = memchr (data + i, '\\', quote - (data + i));
+  *escaped = backslash != NULL;
+  if (backslash == NULL)
+    {
+      *end = quote - data;
+      return TRUE;
+    }
+
+  /* An escape may hide a quote: step over each one. */
+  for (i = backslash - data; i < length && data[i] != '"'; i += data[i] == '\\' ? 2 : 1)
+    ;
+  if (i >= length)
+    {
+      self->pos = length;
+      return fail (self, TG_JSON_SCAN_ERROR_END);
+    }
+  *end = i;
+  return TRUE;
+}
+
+/* The string at pos (its opening quote), validated: where its closing quote is. */
+static gboolean
+validate_string (TgJsonScanner *self,
+                 gsize         *end,
+                 gboolean      *escaped)
+{
+  const char *data = self->data;
+  gsize length = self->length;
+  gsize i = self->pos + 1;
 
   for (;;)
     {
       guchar b;
 
-      /* Most of a string is plain ASCII: one test per byte. */
+      /* Most of a string is plain ASCII: eight bytes at a time, then one. */
+      while (i + 8 <= length)
+        {
+          guint64 word;
+
+          memcpy (&word, data + i, sizeof word);
+          if (!word_is_plain (word))
+            break;
+          i += 8;
+        }
       while (i < length)
         {
           b = (guchar) data[i];
@@ -187,7 +250,7 @@ read_string (TgJsonScanner *self,
 
       if (b == '\\')
         {
-          escaped = TRUE;
+          *escaped = TRUE;
           if (i + 1 >= length)
             {
               self->pos = length;
@@ -266,16 +329,32 @@ read_string (TgJsonScanner *self,
       }
     }
 
+  *end = i;
+  return TRUE;
+}
+
+/* The string at pos (its opening quote). */
+static gboolean
+read_string (TgJsonScanner *self,
+             TgJsonValue   *out)
+{
+  gsize start = self->pos + 1;
+  gsize end = start;
+  gboolean escaped = FALSE;
+
+  if (self->trusted ? !skip_trusted_string (self, &end, &escaped) : !validate_string (self, &end, &escaped))
+    return FALSE;
+
   if (out != NULL)
     {
       out->type = TG_JSON_STRING;
-      out->start = data + start;
-      out->length = i - start;
+      out->start = self->data + start;
+      out->length = end - start;
       out->depth = self->depth;
       out->escaped = escaped;
       out->integer = FALSE;
     }
-  self->pos = i + 1;
+  self->pos = end + 1;
   return TRUE;
 }
 
@@ -575,6 +654,9 @@ tg_json_scanner_lookup (TgJsonScanner      *self,
 
       for (guint i = 0; i < n_names; i++)
         {
+          /* Most keys differ from a name in their first byte. */
+          if (!key.escaped && key.length > 0 && key.start[0] != names[i][0])
+            continue;
           if (tg_json_value_equal (&key, names[i]))
             {
               slot = &values[i];

@@ -61,6 +61,7 @@ typedef struct {
   gsize            pos;        /* the next byte to read */
   guint            depth;      /* containers open at pos */
   gboolean         first;      /* just inside a container: no comma expected */
+  gboolean         trusted;    /* reads what a scanner validated before (init_at) */
   TgJsonScanError  error;      /* the first error, kept */
   gsize            error_pos;  /* the offset of the byte it was found at */
 } TgJsonScanner;
@@ -69,7 +70,8 @@ void         tg_json_scanner_init          (TgJsonScanner     *self,
                                             const char        *data,
                                             gsize              length);
 /* A scanner positioned at @value (read by a scanner over the same data),
- * to read it again: iterate it, look members up in it. */
+ * to read it again: iterate it, look members up in it. It trusts that the
+ * bytes were validated, which makes a second read cheap. */
 void         tg_json_scanner_init_at       (TgJsonScanner     *self,
                                             const TgJsonScanner *document,
                                             const TgJsonValue *value);
