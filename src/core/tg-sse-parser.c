@@ -117,6 +117,31 @@ field_is (const char *field,
   return length == name_length && memcmp (field, name, length) == 0;
 }
 
+/* No NUL and nothing past 0x7F: nearly every line of a stream of JSON, told
+ * eight bytes at a time (g_utf8_validate_len() looks at one). */
+static gboolean
+is_plain_ascii (const char *line,
+                gsize       length)
+{
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  const guint64 highs = G_GUINT64_CONSTANT (0x8080808080808080);
+  gsize i = 0;
+
+  for (; i + 8 <= length; i += 8)
+    {
+      guint64 word;
+
+      memcpy (&word, line + i, sizeof word);
+      /* A zero byte borrows into its high bit; a byte past 0x7F has it set. */
+      if (((word - ones) | word) & highs)
+        return FALSE;
+    }
+  for (; i < length; i++)
+    if (line[i] == '\0' || (guchar) line[i] >= 0x80)
+      return FALSE;
+  return TRUE;
+}
+
 /* One complete line, without its line end; @line need not be terminated. */
 static gboolean
 process_line (TgSseParser *self,
@@ -137,7 +162,7 @@ process_line (TgSseParser *self,
 
   /* Invalid UTF-8 becomes U+FFFD, as the spec's decoder does (a NUL byte
    * too). A valid line, which nearly every line is, is read where it is. */
-  if (!g_utf8_validate_len (line, length, NULL))
+  if (!is_plain_ascii (line, length) && !g_utf8_validate_len (line, length, NULL))
     {
       /* A NUL would end the C string early: the spec ignores an id holding one,
        * and provider payloads (JSON) never carry a raw one. */
