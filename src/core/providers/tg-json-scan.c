@@ -153,21 +153,67 @@ utf8_sequence (const guchar *p,
   return n;
 }
 
-/* No byte of the 8 in @word needs a look: none is below 0x20, above 0x7F, a
- * quote or a backslash. The tests for a byte below n and for a zero byte are
- * the classic ones; they are exact for the word as a whole. */
-static inline gboolean
-word_is_plain (guint64 word)
-{
-  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
-  const guint64 highs = G_GUINT64_CONSTANT (0x8080808080808080);
-  guint64 quote = word ^ (ones * '"');
-  guint64 backslash = word ^ (ones * '\\');
-  guint64 control = (word - ones * 0x20) & ~word;
+#define ONES  G_GUINT64_CONSTANT (0x0101010101010101)
+#define HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
 
-  quote = (quote - ones) & ~quote;
-  backslash = (backslash - ones) & ~backslash;
-  return ((control | quote | backslash | word) & highs) == 0;
+/* The high bit of each byte of @word that equals @c. The classic zero-byte
+ * test: a borrow can only mark bytes after a byte truly marked, so the first
+ * byte marked is exact, which is all that is used. */
+static inline guint64
+bytes_equal (guint64 word,
+             guchar  c)
+{
+  guint64 x = word ^ (ONES * c);
+
+  return (x - ONES) & ~x & HIGHS;
+}
+
+/* The bytes of @word that a string scan must look at: a control character,
+ * anything past 0x7F, a quote or a backslash. */
+static inline guint64
+special_bytes (guint64 word)
+{
+  guint64 control = (word - ONES * 0x20) & ~word & HIGHS;
+
+  return control | (word & HIGHS) | bytes_equal (word, '"') | bytes_equal (word, '\\');
+}
+
+/* Which of the eight bytes loaded from memory the first mark of @mask is on. */
+static inline guint
+first_marked (guint64 mask)
+{
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  return (guint) __builtin_ctzll (mask) / 8;
+#else
+  return (guint) __builtin_clzll (mask) / 8;
+#endif
+}
+
+/* Moves @i to the first byte in data[i, length) marked by @marks, a word at a
+ * time, or to the last 7 bytes, which the caller looks at one by one. */
+static inline gsize
+skip_unmarked (const char *data,
+               gsize       i,
+               gsize       length,
+               guint64   (*marks) (guint64))
+{
+  while (i + 8 <= length)
+    {
+      guint64 word, mask;
+
+      memcpy (&word, data + i, sizeof word);
+      mask = marks (word);
+      if (mask != 0)
+        return i + first_marked (mask);
+      i += 8;
+    }
+  return i;
+}
+
+static inline guint64
+quotes_and_backslashes (guint64 word)
+{
+  return bytes_equal (word, '"') | bytes_equal (word, '\\');
 }
 
 /* A string read and validated before: only its end is wanted. */
@@ -179,29 +225,23 @@ skip_trusted_string (TgJsonScanner *self,
   const char *data = self->data;
   gsize length = self->length;
   gsize i = self->pos + 1;
-  const char *quote = memchr (data + i, '"', length - i);
-  const char *backslash;
 
-  if (quote == NULL)
+  *escaped = FALSE;
+  for (;;)
     {
-      self->pos = length;
-      return fail (self, TG_JSON_SCAN_ERROR_END);
-    }
-  backslash = memchr (data + i, '\\', quote - (data + i));
-  *escaped = backslash != NULL;
-  if (backslash == NULL)
-    {
-      *end = quote - data;
-      return TRUE;
-    }
-
-  /* An escape may hide a quote: step over each one. */
-  for (i = backslash - data; i < length && data[i] != '"'; i += data[i] == '\\' ? 2 : 1)
-    ;
-  if (i >= length)
-    {
-      self->pos = length;
-      return fail (self, TG_JSON_SCAN_ERROR_END);
+      i = skip_unmarked (data, i, length, quotes_and_backslashes);
+      while (i < length && data[i] != '"' && data[i] != '\\')
+        i++;
+      if (i >= length)
+        {
+          self->pos = length;
+          return fail (self, TG_JSON_SCAN_ERROR_END);
+        }
+      if (data[i] == '"')
+        break;
+      /* An escape may hide a quote: step over it. */
+      *escaped = TRUE;
+      i += 2;
     }
   *end = i;
   return TRUE;
@@ -222,15 +262,7 @@ validate_string (TgJsonScanner *self,
       guchar b;
 
       /* Most of a string is plain ASCII: eight bytes at a time, then one. */
-      while (i + 8 <= length)
-        {
-          guint64 word;
-
-          memcpy (&word, data + i, sizeof word);
-          if (!word_is_plain (word))
-            break;
-          i += 8;
-        }
+      i = skip_unmarked (data, i, length, special_bytes);
       while (i < length)
         {
           b = (guchar) data[i];
