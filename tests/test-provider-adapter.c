@@ -481,71 +481,102 @@ test_parse_json_two_values (void)
 }
 
 static void
-test_json_getters (void)
+test_scan_getters (void)
 {
-  const char *json =
+  static const char json[] =
     "{\"count\":12,\"double_count\":12.0,\"fraction\":12.5,\"negative\":-1,"
     "\"wrapped\":18446744073709551617,\"huge\":9223372036854775807,\"inf\":1e400,"
-    "\"string\":\"s\",\"null\":null,\"bool\":true,\"object\":{},\"array\":[]}";
-  g_autoptr(JsonObject) object = tg_provider_parse_json_object (json, strlen (json), NULL);
-  const char *bad_counts[] = { "fraction", "negative", "wrapped", "huge", "inf", "string", "bool", "object", "array" };
+    "\"string\":\"s\",\"null\":null,\"bool\":true,\"object\":{\"a\":1},\"array\":[],"
+    "\"exp_count\":1.5e3,\"minus_zero\":-0}";
+  enum {
+    COUNT, DOUBLE_COUNT, FRACTION, NEGATIVE, WRAPPED, HUGE, INF, STRING, NULL_, BOOL, OBJECT, ARRAY,
+    EXP_COUNT, MINUS_ZERO, ABSENT, N
+  };
+  static const char * const names[N] = {
+    "count", "double_count", "fraction", "negative", "wrapped", "huge", "inf", "string", "null", "bool",
+    "object", "array", "exp_count", "minus_zero", "absent",
+  };
+  static const guint bad_counts[] = { FRACTION, NEGATIVE, WRAPPED, HUGE, INF, STRING, BOOL, OBJECT, ARRAY };
+  static const char * const object_names[] = { "a" };
   g_autoptr(GError) error = NULL;
-  const char *string = NULL;
-  JsonObject *child = NULL;
-  JsonArray *array = NULL;
-  gboolean boolean = FALSE, present = FALSE;
+  g_autoptr(TgChatResult) result = tg_chat_result_new ();
+  g_autofree char *delta = NULL;
+  TgJsonScanner document;
+  TgJsonValue values[N], member;
+  gboolean present = FALSE;
   gint64 count = -1;
+  char *model;
 
-  g_assert_nonnull (object);
+  g_assert_true (tg_provider_scan_object (&document, json, strlen (json), names, N, values, &error));
+  g_assert_no_error (error);
 
-  g_assert_true (tg_provider_json_get_count (object, "count", &count, &present, NULL));
+  g_assert_true (tg_provider_scan_count (&values[COUNT], "count", &count, &present, NULL));
   g_assert_true (present);
   g_assert_cmpint (count, ==, 12);
-  g_assert_true (tg_provider_json_get_count (object, "double_count", &count, &present, NULL));
+  g_assert_true (tg_provider_scan_count (&values[DOUBLE_COUNT], "double_count", &count, &present, NULL));
   g_assert_cmpint (count, ==, 12);
+  g_assert_true (tg_provider_scan_count (&values[EXP_COUNT], "exp_count", &count, &present, NULL));
+  g_assert_cmpint (count, ==, 1500);
+  g_assert_true (tg_provider_scan_count (&values[MINUS_ZERO], "minus_zero", &count, &present, NULL));
+  g_assert_cmpint (count, ==, 0);
 
   count = 77;
-  g_assert_true (tg_provider_json_get_count (object, "null", &count, &present, NULL));
+  g_assert_true (tg_provider_scan_count (&values[NULL_], "null", &count, &present, NULL));
   g_assert_false (present);
   g_assert_cmpint (count, ==, 77);
-  g_assert_true (tg_provider_json_get_count (object, "absent", &count, NULL, NULL));
-  g_assert_true (tg_provider_json_get_count (NULL, "absent", &count, &present, NULL));
-  g_assert_false (present);
+  g_assert_true (tg_provider_scan_count (&values[ABSENT], "absent", &count, NULL, NULL));
+  g_assert_cmpint (count, ==, 77);
 
   for (guint i = 0; i < G_N_ELEMENTS (bad_counts); i++)
     {
-      g_assert_false (tg_provider_json_get_count (object, bad_counts[i], &count, &present, &error));
+      g_assert_false (tg_provider_scan_count (&values[bad_counts[i]], names[bad_counts[i]], &count, &present, &error));
       g_assert_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE);
-      g_assert_nonnull (strstr (error->message, bad_counts[i]));
+      g_assert_nonnull (strstr (error->message, names[bad_counts[i]]));
+      g_assert_false (present);
       g_clear_error (&error);
     }
 
-  g_assert_true (tg_provider_json_get_string (object, "string", &string, NULL));
-  g_assert_cmpstr (string, ==, "s");
-  g_assert_true (tg_provider_json_get_string (object, "null", &string, NULL));
-  g_assert_null (string);
-  g_assert_false (tg_provider_json_get_string (object, "count", &string, &error));
+  g_assert_true (tg_provider_scan_check (&values[STRING], TG_JSON_STRING, "string", NULL));
+  g_assert_true (tg_json_value_equal (&values[STRING], "s"));
+  g_assert_true (tg_provider_scan_check (&values[NULL_], TG_JSON_STRING, "null", NULL));
+  g_assert_cmpint (values[NULL_].type, ==, TG_JSON_NONE);
+  g_assert_false (tg_provider_scan_check (&values[COUNT], TG_JSON_STRING, "count", &error));
+  g_assert_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE);
+  g_assert_nonnull (strstr (error->message, "count"));
+  g_assert_cmpint (values[COUNT].type, ==, TG_JSON_NONE);
+  g_clear_error (&error);
+
+  g_assert_true (tg_provider_scan_check (&values[BOOL], TG_JSON_TRUE, "bool", NULL));
+  g_assert_cmpint (values[BOOL].type, ==, TG_JSON_TRUE);
+  g_assert_false (tg_provider_scan_check (&values[ARRAY], TG_JSON_OBJECT, "array", &error));
   g_assert_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE);
   g_clear_error (&error);
 
-  g_assert_true (tg_provider_json_get_object (object, "object", &child, NULL));
-  g_assert_nonnull (child);
-  g_assert_false (tg_provider_json_get_object (object, "array", &child, &error));
-  g_assert_null (child);
+  g_assert_true (tg_provider_scan_members (&document, &values[OBJECT], "object", object_names, 1, &member, NULL));
+  g_assert_true (tg_provider_scan_count (&member, "a", &count, &present, NULL));
+  g_assert_cmpint (count, ==, 1);
+  g_assert_true (tg_provider_scan_members (&document, &values[ABSENT], "absent", object_names, 1, &member, NULL));
+  g_assert_cmpint (member.type, ==, TG_JSON_NONE);
+  /* The model every event repeats is copied once. */
+  tg_provider_scan_replace_string (&result->model, &values[STRING]);
+  model = result->model;
+  g_assert_cmpstr (model, ==, "s");
+  tg_provider_scan_replace_string (&result->model, &values[STRING]);
+  g_assert_true (result->model == model);
+  tg_provider_scan_replace_string (&result->model, &values[ABSENT]);
+  g_assert_cmpstr (result->model, ==, "s");
+
+  g_assert_false (tg_provider_scan_members (&document, &values[STRING], "string", object_names, 1, &member, &error));
   g_assert_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE);
   g_clear_error (&error);
 
-  g_assert_true (tg_provider_json_get_array (object, "array", &array, NULL));
-  g_assert_nonnull (array);
-  g_assert_false (tg_provider_json_get_array (object, "string", &array, &error));
-  g_assert_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE);
-  g_clear_error (&error);
-
-  g_assert_true (tg_provider_json_get_boolean (object, "bool", &boolean, &present, NULL));
-  g_assert_true (boolean);
-  g_assert_true (present);
-  g_assert_false (tg_provider_json_get_boolean (object, "count", &boolean, &present, &error));
-  g_assert_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE);
+  g_string_append (result->text, "ab");
+  tg_provider_set_delta (result, 2, &delta);
+  g_assert_null (delta);
+  g_string_append (result->text, "cd");
+  tg_provider_set_delta (result, 2, &delta);
+  g_assert_cmpstr (delta, ==, "cd");
+  tg_provider_set_delta (result, 2, NULL);
 }
 
 static void
@@ -595,7 +626,7 @@ main (int   argc,
   g_test_add_func ("/provider-adapter/set-error", test_set_error);
   g_test_add_func ("/provider-adapter/parse-json-object", test_parse_json_object);
   g_test_add_func ("/provider-adapter/parse-json-two-values", test_parse_json_two_values);
-  g_test_add_func ("/provider-adapter/json-getters", test_json_getters);
+  g_test_add_func ("/provider-adapter/scan-getters", test_scan_getters);
   g_test_add_func ("/provider-adapter/json-body", test_json_body);
 
   return g_test_run ();

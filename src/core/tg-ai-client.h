@@ -61,7 +61,8 @@ typedef struct {
 void tg_ai_response_free (TgAiResponse *response);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TgAiResponse, tg_ai_response_free)
 
-/* Called on the caller's main context for each piece of streamed text. */
+/* Called on the caller's main context for each piece of streamed text.
+ * @delta is valid only during the call: copy it to keep it. */
 typedef void (*TgAiDeltaFunc) (const char *delta,
                                gpointer    user_data);
 

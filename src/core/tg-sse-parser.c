@@ -86,92 +86,152 @@ dispatch (TgSseParser *self)
   g_string_truncate (self->event_type, 0);
 }
 
+/* A retry: value: digits only, saturating as g_ascii_strtoll() does. */
 static gboolean
-is_all_digits (const char *s)
+parse_retry (const char *value,
+             gsize       length,
+             gint64     *out)
 {
-  if (*s == '\0')
+  gint64 n = 0;
+
+  if (length == 0)
     return FALSE;
-  for (; *s; s++)
-    if (!g_ascii_isdigit (*s))
+  for (gsize i = 0; i < length; i++)
+    {
+      int digit = value[i] - '0';
+
+      if (!g_ascii_isdigit (value[i]))
+        return FALSE;
+      n = n > (G_MAXINT64 - digit) / 10 ? G_MAXINT64 : n * 10 + digit;
+    }
+  *out = n;
+  return TRUE;
+}
+
+static inline gboolean
+field_is (const char *field,
+          gsize       length,
+          const char *name,
+          gsize       name_length)
+{
+  return length == name_length && memcmp (field, name, length) == 0;
+}
+
+/* No NUL and nothing past 0x7F: nearly every line of a stream of JSON, told
+ * eight bytes at a time (g_utf8_validate_len() looks at one). */
+static gboolean
+is_plain_ascii (const char *line,
+                gsize       length)
+{
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  const guint64 highs = G_GUINT64_CONSTANT (0x8080808080808080);
+  gsize i = 0;
+
+  for (; i + 8 <= length; i += 8)
+    {
+      guint64 word;
+
+      memcpy (&word, line + i, sizeof word);
+      /* A zero byte borrows into its high bit; a byte past 0x7F has it set. */
+      if (((word - ones) | word) & highs)
+        return FALSE;
+    }
+  for (; i < length; i++)
+    if (line[i] == '\0' || (guchar) line[i] >= 0x80)
       return FALSE;
   return TRUE;
 }
 
+/* One complete line, without its line end; @line need not be terminated. */
 static gboolean
 process_line (TgSseParser *self,
+              const char  *line,
+              gsize        length,
               GError     **error)
 {
-  g_autofree char *line = NULL;
-  const char *colon;
-  const char *value;
-  g_autofree char *field = NULL;
-  gboolean has_nul;
+  g_autofree char *valid = NULL;
+  const char *colon, *value;
+  gsize field_length, value_length;
+  gboolean has_nul = FALSE;
 
-  if (self->line->len == 0)
+  if (length == 0)
     {
       dispatch (self);
       return TRUE;
     }
 
-  /* A NUL would end the C string early: the spec ignores an id holding one,
-   * and provider payloads (JSON) never carry a raw one. */
-  has_nul = memchr (self->line->str, '\0', self->line->len) != NULL;
-
-  /* Invalid UTF-8 becomes U+FFFD, as the spec's decoder does. */
-  line = g_utf8_make_valid (self->line->str, self->line->len);
-  g_string_truncate (self->line, 0);
+  /* Invalid UTF-8 becomes U+FFFD, as the spec's decoder does (a NUL byte
+   * too). A valid line, which nearly every line is, is read where it is. */
+  if (!is_plain_ascii (line, length) && !g_utf8_validate_len (line, length, NULL))
+    {
+      /* A NUL would end the C string early: the spec ignores an id holding one,
+       * and provider payloads (JSON) never carry a raw one. */
+      has_nul = memchr (line, '\0', length) != NULL;
+      valid = g_utf8_make_valid (line, length);
+      line = valid;
+      length = strlen (valid);
+    }
 
   if (line[0] == ':')
     return TRUE;
 
-  colon = strchr (line, ':');
+  colon = memchr (line, ':', length);
   if (colon != NULL)
     {
-      field = g_strndup (line, colon - line);
+      field_length = colon - line;
       value = colon + 1;
-      if (*value == ' ')
+      if (value < line + length && *value == ' ')
         value++;
     }
   else
     {
-      field = g_strdup (line);
-      value = "";
+      field_length = length;
+      value = line + length;
     }
+  value_length = line + length - value;
 
   self->data_seen = TRUE;
 
-  if (g_str_equal (field, "event"))
+  if (field_is (line, field_length, "data", 4))
     {
-      g_string_assign (self->event_type, value);
-    }
-  else if (g_str_equal (field, "data"))
-    {
-      if (self->data->len + strlen (value) + 1 > self->max_size)
+      if (self->data->len + value_length + 1 > self->max_size)
         {
           self->failed = TRUE;
           g_set_error (error, TG_SSE_PARSER_ERROR, TG_SSE_PARSER_ERROR_TOO_LARGE,
                        "An event’s data exceeds %" G_GSIZE_FORMAT " bytes", self->max_size);
           return FALSE;
         }
-      g_string_append (self->data, value);
+      g_string_append_len (self->data, value, value_length);
       g_string_append_c (self->data, '\n');
     }
-  else if (g_str_equal (field, "id"))
+  else if (field_is (line, field_length, "event", 5))
+    {
+      g_string_truncate (self->event_type, 0);
+      g_string_append_len (self->event_type, value, value_length);
+    }
+  else if (field_is (line, field_length, "id", 2))
     {
       if (!has_nul)
         {
           g_free (self->last_event_id);
-          self->last_event_id = g_strdup (value);
+          self->last_event_id = g_strndup (value, value_length);
         }
     }
-  else if (g_str_equal (field, "retry"))
-    {
-      if (is_all_digits (value))
-        self->retry = g_ascii_strtoll (value, NULL, 10);
-    }
+  else if (field_is (line, field_length, "retry", 5))
+    parse_retry (value, value_length, &self->retry);
   /* Any other field is ignored. */
 
   return TRUE;
+}
+
+static gboolean
+line_too_long (TgSseParser *self,
+               GError     **error)
+{
+  self->failed = TRUE;
+  g_set_error (error, TG_SSE_PARSER_ERROR, TG_SSE_PARSER_ERROR_TOO_LARGE,
+               "A line of the event stream exceeds %" G_GSIZE_FORMAT " bytes", self->max_size);
+  return FALSE;
 }
 
 gboolean
@@ -214,33 +274,62 @@ tg_sse_parser_feed (TgSseParser *self,
         return TRUE;
     }
 
-  for (; i < length; i++)
+  while (i < length)
     {
-      char c = data[i];
+      const char *start = data + i;
+      gsize rest = length - i;
+      const char *lf, *end;
+      gsize line_length;
+      gboolean ok;
 
       if (self->after_cr)
         {
           self->after_cr = FALSE;
-          if (c == '\n')
-            continue;
+          if (*start == '\n')
+            {
+              i++;
+              continue;
+            }
         }
 
-      if (c == '\r' || c == '\n')
+      /* Lines end with LF, CR or CRLF; most streams use LF alone, so two
+       * memchr() passes beat a test per byte. */
+      lf = memchr (start, '\n', rest);
+      end = memchr (start, '\r', lf != NULL ? (gsize) (lf - start) : rest);
+      if (end == NULL)
+        end = lf;
+      line_length = end != NULL ? (gsize) (end - start) : rest;
+
+      /* (A held-back partial BOM can make the line longer than the limit.) */
+      if (line_length > 0 && self->line->len + line_length > self->max_size)
         {
-          self->after_cr = (c == '\r');
-          if (!process_line (self, error))
-            return FALSE;
-          continue;
+          /* What fits stays pending, as when bytes came one at a time. */
+          if (self->line->len < self->max_size)
+            g_string_append_len (self->line, start, self->max_size - self->line->len);
+          return line_too_long (self, error);
         }
 
-      if (self->line->len >= self->max_size)
+      if (end == NULL)
         {
-          self->failed = TRUE;
-          g_set_error (error, TG_SSE_PARSER_ERROR, TG_SSE_PARSER_ERROR_TOO_LARGE,
-                       "A line of the event stream exceeds %" G_GSIZE_FORMAT " bytes", self->max_size);
-          return FALSE;
+          /* The rest of the line comes with the next bytes. */
+          g_string_append_len (self->line, start, line_length);
+          break;
         }
-      g_string_append_c (self->line, c);
+
+      self->after_cr = *end == '\r';
+      i += line_length + 1;
+
+      /* A whole line in this chunk is read in place, without a copy. */
+      if (self->line->len == 0)
+        ok = process_line (self, start, line_length, error);
+      else
+        {
+          g_string_append_len (self->line, start, line_length);
+          ok = process_line (self, self->line->str, self->line->len, error);
+          g_string_truncate (self->line, 0);
+        }
+      if (!ok)
+        return FALSE;
     }
 
   return TRUE;

@@ -7,10 +7,6 @@
 
 #include "tg-provider-adapter.h"
 
-/* Replies nest a handful of levels; anything deeper is garbage or hostile, and
- * json-glib parses recursively. */
-#define MAX_JSON_DEPTH 128
-
 /* Long enough for any real provider message, short enough for a dialog. */
 #define MAX_PROVIDER_MESSAGE 400
 
@@ -593,65 +589,60 @@ tg_provider_set_error (GError       **error,
   tg_provider_set_error_full (error, error_class, status, NULL, provider_message);
 }
 
-/* JSON */
+/* JSON
+ *
+ * Replies and stream events are read with the scanner (tg-json-scan.h), which
+ * validates strictly and allocates nothing. json-glib is left for the rare
+ * error bodies, and only ever sees what the scanner accepted: json-glib 1.6
+ * recurses once per level (a deep enough document overflows the stack) and
+ * leaks the first value when a second follows it. */
 
-typedef enum {
-  JSON_SHAPE_OK,
-  JSON_SHAPE_TOO_DEEP,
-  JSON_SHAPE_TRAILING,  /* more than one top-level value */
-  JSON_SHAPE_NOT_OBJECT,
-} JsonShape;
-
-/* A cheap scan before json-glib sees the data: json-glib 1.6 recurses once
- * per level (a deep enough document overflows the stack), and it leaks the
- * first value when a second follows it ("{…}\n{…}", which a streamed reply
- * read as a whole is). */
-static JsonShape
-json_shape (const char *data,
-            gsize       length)
+gboolean
+tg_provider_scan_object (TgJsonScanner      *scanner,
+                         const char         *data,
+                         gsize               length,
+                         const char * const *names,
+                         guint               n_names,
+                         TgJsonValue        *values,
+                         GError            **error)
 {
-  gboolean in_string = FALSE;
-  gboolean escaped = FALSE;
-  gboolean closed = FALSE;
-  guint depth = 0;
-  gsize i = 0;
-
-  /* Only objects are wanted: a leading scalar ("8{…}", "null{…}") would be
-   * a first value json-glib leaks as surely as an object. */
-  while (i < length && g_ascii_isspace (data[i]))
-    i++;
-  if (i < length && data[i] != '{')
-    return JSON_SHAPE_NOT_OBJECT;
-
-  for (; i < length; i++)
+  if (data == NULL || length == 0)
     {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (escaped)
-            escaped = FALSE;
-          else if (c == '\\')
-            escaped = TRUE;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-
-      if (closed && !g_ascii_isspace (c))
-        return JSON_SHAPE_TRAILING;
-
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > MAX_JSON_DEPTH)
-            return JSON_SHAPE_TOO_DEEP;
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        closed = --depth == 0;
+      g_set_error_literal (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
+                           _("The provider sent an empty reply"));
+      return FALSE;
     }
-  return JSON_SHAPE_OK;
+
+  tg_json_scanner_init (scanner, data, length);
+  /* Only objects are wanted: a leading scalar ("8{…}") is refused as such. */
+  if (tg_json_scanner_peek (scanner) != TG_JSON_OBJECT)
+    {
+      g_set_error_literal (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
+                           _("The provider’s reply is not a JSON object"));
+      return FALSE;
+    }
+
+  if (tg_json_scanner_lookup (scanner, names, n_names, values) && tg_json_scanner_finish (scanner))
+    return TRUE;
+
+  switch (scanner->error)
+    {
+    case TG_JSON_SCAN_ERROR_DEPTH:
+      g_set_error_literal (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
+                           _("The provider’s reply is nested too deeply to be a real reply"));
+      break;
+    case TG_JSON_SCAN_ERROR_TRAILING:
+      g_set_error_literal (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
+                           _("The provider’s reply holds more than one JSON value"));
+      break;
+    default:
+      /* Translators: the second is what is wrong ("an invalid escape sequence"), the third a byte offset */
+      g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
+                   _("The provider’s reply is not valid JSON: %s at byte %" G_GSIZE_FORMAT),
+                   tg_json_scan_error_describe (scanner->error), scanner->error_pos);
+      break;
+    }
+  return FALSE;
 }
 
 JsonObject *
@@ -661,35 +652,11 @@ tg_provider_parse_json_object (const char  *data,
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local_error = NULL;
+  TgJsonScanner scanner;
   JsonNode *root;
-  JsonShape shape;
 
-  if (data == NULL || length == 0)
-    {
-      g_set_error_literal (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
-                           _("The provider sent an empty reply"));
-      return NULL;
-    }
-
-  shape = length > G_MAXSSIZE ? JSON_SHAPE_TOO_DEEP : json_shape (data, length);
-  if (shape == JSON_SHAPE_TOO_DEEP)
-    {
-      g_set_error_literal (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
-                           _("The provider’s reply is nested too deeply to be a real reply"));
-      return NULL;
-    }
-  if (shape == JSON_SHAPE_NOT_OBJECT)
-    {
-      g_set_error_literal (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
-                           _("The provider’s reply is not a JSON object"));
-      return NULL;
-    }
-  if (shape == JSON_SHAPE_TRAILING)
-    {
-      g_set_error_literal (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
-                           _("The provider’s reply holds more than one JSON value"));
-      return NULL;
-    }
+  if (!tg_provider_scan_object (&scanner, data, length, NULL, 0, NULL, error))
+    return NULL;
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, (gssize) length, &local_error))
@@ -713,159 +680,148 @@ tg_provider_parse_json_object (const char  *data,
   return json_object_ref (json_node_get_object (root));
 }
 
-static gboolean
-wrong_type (const char  *member,
-            GError     **error)
+gboolean
+tg_provider_scan_wrong_type (const char  *member,
+                             GError     **error)
 {
   g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
                _("The provider’s reply has a value of the wrong type for “%s”"), member);
   return FALSE;
 }
 
-/* The member's node, or NULL when absent or JSON null. */
-static JsonNode *
-get_member (JsonObject *object,
-            const char *member)
+gboolean
+tg_provider_scan_check (TgJsonValue  *value,
+                        TgJsonType    type,
+                        const char   *member,
+                        GError      **error)
 {
-  JsonNode *node;
+  if (value->type == TG_JSON_NULL)
+    value->type = TG_JSON_NONE;
+  if (value->type == TG_JSON_NONE || value->type == type ||
+      (type == TG_JSON_TRUE && value->type == TG_JSON_FALSE))
+    return TRUE;
 
-  if (object == NULL)
-    return NULL;
-  node = json_object_get_member (object, member);
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return NULL;
-  return node;
+  value->type = TG_JSON_NONE;
+  return tg_provider_scan_wrong_type (member, error);
 }
 
 gboolean
-tg_provider_json_get_string (JsonObject  *object,
-                             const char  *member,
-                             const char **out,
-                             GError     **error)
+tg_provider_scan_members (const TgJsonScanner *document,
+                          TgJsonValue         *object,
+                          const char          *member,
+                          const char * const  *names,
+                          guint                n_names,
+                          TgJsonValue         *values,
+                          GError             **error)
 {
-  JsonNode *node = get_member (object, member);
+  TgJsonScanner scanner;
 
-  *out = NULL;
-  if (node == NULL)
+  for (guint i = 0; i < n_names; i++)
+    values[i].type = TG_JSON_NONE;
+  if (!tg_provider_scan_check (object, TG_JSON_OBJECT, member, error))
+    return FALSE;
+  if (object->type == TG_JSON_NONE)
     return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return wrong_type (member, error);
 
-  *out = json_node_get_string (node);
+  tg_json_scanner_init_at (&scanner, document, object);
+  /* The document was read whole already: this cannot fail. */
+  return tg_json_scanner_lookup (&scanner, names, n_names, values) || tg_provider_scan_wrong_type (member, error);
+}
+
+void
+tg_provider_scan_array (TgJsonScanner       *array,
+                        const TgJsonScanner *document,
+                        const TgJsonValue   *value)
+{
+  tg_json_scanner_init_at (array, document, value);
+  tg_json_scanner_enter_array (array);
+}
+
+gboolean
+tg_provider_scan_next_object (TgJsonScanner      *array,
+                              const char         *member,
+                              const char * const *names,
+                              guint               n_names,
+                              TgJsonValue        *values,
+                              gboolean           *more,
+                              GError            **error)
+{
+  *more = tg_json_scanner_next_element (array);
+  if (!*more)
+    return TRUE;
+  if (tg_json_scanner_peek (array) != TG_JSON_OBJECT)
+    return tg_provider_scan_wrong_type (member, error);
+  /* The document was read whole already: this cannot fail. */
+  tg_json_scanner_lookup (array, names, n_names, values);
   return TRUE;
 }
 
 gboolean
-tg_provider_json_get_object (JsonObject  *object,
-                             const char  *member,
-                             JsonObject **out,
-                             GError     **error)
+tg_provider_scan_count (const TgJsonValue  *value,
+                        const char         *member,
+                        gint64             *out,
+                        gboolean           *present,
+                        GError            **error)
 {
-  JsonNode *node = get_member (object, member);
-
-  *out = NULL;
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    return wrong_type (member, error);
-
-  *out = json_node_get_object (node);
-  return TRUE;
-}
-
-gboolean
-tg_provider_json_get_array (JsonObject  *object,
-                            const char  *member,
-                            JsonArray  **out,
-                            GError     **error)
-{
-  JsonNode *node = get_member (object, member);
-
-  *out = NULL;
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    return wrong_type (member, error);
-
-  *out = json_node_get_array (node);
-  return TRUE;
-}
-
-gboolean
-tg_provider_json_get_boolean (JsonObject  *object,
-                              const char  *member,
-                              gboolean    *out,
-                              gboolean    *present,
-                              GError     **error)
-{
-  JsonNode *node = get_member (object, member);
+  gint64 count;
 
   if (present != NULL)
     *present = FALSE;
-  if (node == NULL)
+  if (value->type == TG_JSON_NONE || value->type == TG_JSON_NULL)
     return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return wrong_type (member, error);
+  if (value->type != TG_JSON_NUMBER)
+    return tg_provider_scan_wrong_type (member, error);
 
-  *out = json_node_get_boolean (node);
-  if (present != NULL)
-    *present = TRUE;
-  return TRUE;
-}
-
-gboolean
-tg_provider_json_get_count (JsonObject  *object,
-                            const char  *member,
-                            gint64      *out,
-                            gboolean    *present,
-                            GError     **error)
-{
-  JsonNode *node = get_member (object, member);
-  gint64 value;
-
-  if (present != NULL)
-    *present = FALSE;
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE (node))
-    return wrong_type (member, error);
-
-  switch (json_node_get_value_type (node))
+  if (value->integer)
     {
-    case G_TYPE_INT64:
-      /* json-glib wraps integers past 64 bits to negative or huge values,
-       * which the range check below refuses. */
-      value = json_node_get_int (node);
-      break;
-    case G_TYPE_DOUBLE:
-      {
-        /* Some compatible servers write counts as 12.0; a fraction is not a count. */
-        double d = json_node_get_double (node);
+      /* Past 64 bits is no count either (json-glib wrapped those). */
+      if (!tg_json_value_get_int64 (value, &count))
+        count = -1;
+    }
+  else
+    {
+      /* Some compatible servers write counts as 12.0; a fraction is not a count. */
+      double d = 0;
 
-        if (!(d >= 0 && d <= (double) TG_PROVIDER_MAX_TOKEN_COUNT) || d != (double) (gint64) d)
-          {
-            g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
-                         _("The provider’s reply has an impossible token count for “%s”"), member);
-            return FALSE;
-          }
-        value = (gint64) d;
-      }
-      break;
-    default:
-      return wrong_type (member, error);
+      tg_json_value_get_double (value, &d);
+      if (!(d >= 0 && d <= (double) TG_PROVIDER_MAX_TOKEN_COUNT) || d != (double) (gint64) d)
+        count = -1;
+      else
+        count = (gint64) d;
     }
 
-  if (value < 0 || value > TG_PROVIDER_MAX_TOKEN_COUNT)
+  if (count < 0 || count > TG_PROVIDER_MAX_TOKEN_COUNT)
     {
       g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
                    _("The provider’s reply has an impossible token count for “%s”"), member);
       return FALSE;
     }
 
-  *out = value;
+  *out = count;
   if (present != NULL)
     *present = TRUE;
   return TRUE;
+}
+
+void
+tg_provider_scan_replace_string (char              **field,
+                                 const TgJsonValue  *value)
+{
+  /* The same model arrives with every event: keep the copy there is. */
+  if (value->type != TG_JSON_STRING || (*field != NULL && tg_json_value_equal (value, *field)))
+    return;
+  g_free (*field);
+  *field = tg_json_value_dup_string (value);
+}
+
+void
+tg_provider_set_delta (const TgChatResult  *result,
+                       gsize                from,
+                       char               **delta)
+{
+  if (delta == NULL)
+    return;
+  *delta = result->text->len > from ? g_strndup (result->text->str + from, result->text->len - from) : NULL;
 }
 
 static void

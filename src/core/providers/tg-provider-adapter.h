@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 
 #include "tg-catalog.h"
+#include "tg-json-scan.h"
 
 G_BEGIN_DECLS
 
@@ -101,9 +102,13 @@ typedef struct {
                                         TgChatResult            *result,
                                         GError                 **error);
   /* One stream event: an SSE event (@event_type set) or one NDJSON line
-   * (@event_type NULL). Appends text to result->text and, when there is new
-   * text, sets *@delta (transfer full); updates usage; sets result->done on the
-   * terminal event. An error event in the stream fails with its class. */
+   * (@event_type NULL). Appends new text to result->text; updates usage; sets
+   * result->done on the terminal event. An error event in the stream fails
+   * with its class, and a refused event leaves @result as it was. When
+   * @delta is not NULL, *@delta gets a copy of the new text (transfer full),
+   * NULL when there is none. Called once per event on the hot path: a caller
+   * that can read the new text in place (result->text past its length before
+   * the call) passes NULL and saves the copy. */
   gboolean     (*parse_stream_event)   (const char              *event_type,
                                         const char              *data,
                                         TgChatResult            *result,
@@ -173,35 +178,70 @@ void         tg_provider_set_error_full     (GError            **error,
                                              const char         *sentence,
                                              const char         *provider_message);
 
-/* Defensive JSON reading. Each fails with BAD_RESPONSE and a message naming the
- * member; an absent or null member is not an error (*@out stays NULL/unset). */
-/* The root object of @data; anything else (not JSON, not an object, nested
- * deeper than any reply needs) is BAD_RESPONSE. Transfer full. */
-JsonObject  *tg_provider_parse_json_object  (const char         *data,
+/* Reading replies. Each fails with BAD_RESPONSE and a message naming what
+ * is wrong; an absent or null member is not an error. */
+/* Reads @data as exactly one JSON object (tg-json-scan.h, strict RFC 8259,
+ * nested at most TG_JSON_SCAN_MAX_DEPTH) and looks up @names among its
+ * members (tg_json_scanner_lookup()). */
+gboolean     tg_provider_scan_object        (TgJsonScanner      *scanner,
+                                             const char         *data,
                                              gsize               length,
+                                             const char * const *names,
+                                             guint               n_names,
+                                             TgJsonValue        *values,
                                              GError            **error);
-gboolean     tg_provider_json_get_string    (JsonObject         *object,
+/* TRUE when @value is a @type (TG_JSON_TRUE: either boolean), or absent, or
+ * null; the last two (and a refused value) become TG_JSON_NONE. */
+gboolean     tg_provider_scan_check         (TgJsonValue        *value,
+                                             TgJsonType          type,
                                              const char         *member,
-                                             const char        **out,
                                              GError            **error);
-gboolean     tg_provider_json_get_object    (JsonObject         *object,
+/* Always FALSE: BAD_RESPONSE, @member has a value of the wrong type. */
+gboolean     tg_provider_scan_wrong_type    (const char         *member,
+                                             GError            **error);
+/* Looks up @names in @object, a value found in @document: all absent when
+ * @object is absent or null; BAD_RESPONSE naming @member when it is no object. */
+gboolean     tg_provider_scan_members       (const TgJsonScanner *document,
+                                             TgJsonValue        *object,
                                              const char         *member,
-                                             JsonObject        **out,
+                                             const char * const *names,
+                                             guint               n_names,
+                                             TgJsonValue        *values,
                                              GError            **error);
-gboolean     tg_provider_json_get_array     (JsonObject         *object,
+/* Arrays of objects: @array becomes a scanner inside @value, an array found
+ * in @document; then each next_object call moves to the next element and
+ * looks @names up in it. *@more is FALSE past the last element; an element
+ * that is no object is BAD_RESPONSE naming @member. */
+void         tg_provider_scan_array         (TgJsonScanner      *array,
+                                             const TgJsonScanner *document,
+                                             const TgJsonValue  *value);
+gboolean     tg_provider_scan_next_object   (TgJsonScanner      *array,
                                              const char         *member,
-                                             JsonArray         **out,
+                                             const char * const *names,
+                                             guint               n_names,
+                                             TgJsonValue        *values,
+                                             gboolean           *more,
                                              GError            **error);
-gboolean     tg_provider_json_get_boolean   (JsonObject         *object,
-                                             const char         *member,
-                                             gboolean           *out,
-                                             gboolean           *present,
-                                             GError            **error);
-/* A token count: a whole number from 0 to TG_PROVIDER_MAX_TOKEN_COUNT. */
-gboolean     tg_provider_json_get_count     (JsonObject         *object,
+/* A token count: a whole number from 0 to TG_PROVIDER_MAX_TOKEN_COUNT
+ * (12.0 included); *@out is left alone when @value is absent or null. */
+gboolean     tg_provider_scan_count         (const TgJsonValue  *value,
                                              const char         *member,
                                              gint64             *out,
                                              gboolean           *present,
+                                             GError            **error);
+/* *@field becomes a copy of @value when it is a string that differs. */
+void         tg_provider_scan_replace_string (char             **field,
+                                             const TgJsonValue  *value);
+/* For parse_stream_event: *@delta (nullable) gets the text appended to
+ * result->text past @from, or NULL when there is none. */
+void         tg_provider_set_delta          (const TgChatResult *result,
+                                             gsize               from,
+                                             char              **delta);
+/* The root object of @data for json-glib, after the same checks as
+ * tg_provider_scan_object(): for error bodies, read once per failed
+ * request. Transfer full. */
+JsonObject  *tg_provider_parse_json_object  (const char         *data,
+                                             gsize               length,
                                              GError            **error);
 /* The "messages" member: {role, content} objects in order, led by the system
  * prompt as a "system" message when @system_as_message (OpenAI, Ollama;

@@ -110,14 +110,23 @@ typedef struct {
 } RawUsage;
 
 static gboolean
-read_usage (JsonObject  *object,
-            RawUsage    *raw,
-            GError     **error)
+read_usage (const TgJsonScanner *document,
+            TgJsonValue         *object,
+            RawUsage            *raw,
+            GError             **error)
 {
-  return tg_provider_json_get_count (object, "input_tokens", &raw->input, &raw->has_input, error) &&
-         tg_provider_json_get_count (object, "cache_read_input_tokens", &raw->cache_read, &raw->has_cache_read, error) &&
-         tg_provider_json_get_count (object, "cache_creation_input_tokens", &raw->cache_creation, &raw->has_cache_creation, error) &&
-         tg_provider_json_get_count (object, "output_tokens", &raw->output, &raw->has_output, error);
+  enum { INPUT, CACHE_READ, CACHE_CREATION, OUTPUT, N_USAGE };
+  static const char * const names[N_USAGE] = {
+    "input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "output_tokens",
+  };
+  TgJsonValue values[N_USAGE];
+
+  return tg_provider_scan_members (document, object, "usage", names, N_USAGE, values, error) &&
+         tg_provider_scan_count (&values[INPUT], names[INPUT], &raw->input, &raw->has_input, error) &&
+         tg_provider_scan_count (&values[CACHE_READ], names[CACHE_READ], &raw->cache_read, &raw->has_cache_read, error) &&
+         tg_provider_scan_count (&values[CACHE_CREATION], names[CACHE_CREATION], &raw->cache_creation,
+                                 &raw->has_cache_creation, error) &&
+         tg_provider_scan_count (&values[OUTPUT], names[OUTPUT], &raw->output, &raw->has_output, error);
 }
 
 /* Every count is cumulative, so what a message carries replaces what was
@@ -227,91 +236,117 @@ set_error_from_object (JsonObject  *root,
   tg_provider_set_error (error, error_class, status, message);
 }
 
+/* Replies: read with the scanner (tg-json-scan.h), the errors in them with json-glib. */
+
+enum {
+  ROOT_TYPE, ROOT_MESSAGE, ROOT_CONTENT_BLOCK, ROOT_DELTA, ROOT_USAGE,
+  ROOT_CONTENT, ROOT_STOP_REASON, ROOT_MODEL, N_ROOT
+};
+static const char * const root_names[N_ROOT] = {
+  "type", "message", "content_block", "delta", "usage", "content", "stop_reason", "model",
+};
+
+/* The error a 2xx reply or stream event holds (a rare path, read with json-glib). */
+static void
+error_from_body (const char  *data,
+                 gsize        length,
+                 GError     **error)
+{
+  g_autoptr(JsonObject) root = tg_provider_parse_json_object (data, length, error);
+
+  if (root != NULL)
+    set_error_from_object (root, 0, error);
+}
+
+/* Appends the text of the text blocks in @content. */
+static gboolean
+append_content (const TgJsonScanner *document,
+                const TgJsonValue   *content,
+                GString             *text,
+                GError             **error)
+{
+  enum { BLOCK_TYPE, BLOCK_TEXT, N_BLOCK };
+  static const char * const block_names[N_BLOCK] = { "type", "text" };
+  TgJsonScanner blocks;
+
+  tg_provider_scan_array (&blocks, document, content);
+  for (;;)
+    {
+      TgJsonValue block[N_BLOCK];
+      gboolean more;
+
+      if (!tg_provider_scan_next_object (&blocks, "content", block_names, N_BLOCK, block, &more, error))
+        return FALSE;
+      if (!more)
+        break;
+      if (!tg_provider_scan_check (&block[BLOCK_TYPE], TG_JSON_STRING, "type", error))
+        return FALSE;
+      /* Thinking, tool use and the like are not the answer's text. */
+      if (!tg_json_value_equal (&block[BLOCK_TYPE], "text"))
+        continue;
+      if (!tg_provider_scan_check (&block[BLOCK_TEXT], TG_JSON_STRING, "text", error))
+        return FALSE;
+      tg_json_value_append (&block[BLOCK_TEXT], text);
+    }
+  return TRUE;
+}
+
 static gboolean
 anthropic_parse_response (GBytes        *body,
                           TgChatResult  *result,
                           GError       **error)
 {
-  g_autoptr(JsonObject) root = NULL;
-  g_autoptr(GString) text = g_string_new (NULL);
-  JsonArray *content = NULL;
-  JsonObject *usage_object = NULL;
-  const char *type = NULL, *stop_reason = NULL, *model = NULL;
+  TgJsonScanner document;
+  TgJsonValue root[N_ROOT];
   RawUsage raw = { 0 };
   TgUsage usage = { 0 };
-  gsize length = 0;
+  gsize length = 0, from = result->text->len;
   const char *data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
 
-  root = tg_provider_parse_json_object (data, length, error);
-  if (root == NULL)
+  if (!tg_provider_scan_object (&document, data, length, root_names, N_ROOT, root, error) ||
+      !tg_provider_scan_check (&root[ROOT_TYPE], TG_JSON_STRING, "type", error))
     return FALSE;
-
-  if (!tg_provider_json_get_string (root, "type", &type, error))
-    return FALSE;
-  if (g_strcmp0 (type, "error") == 0)
+  if (tg_json_value_equal (&root[ROOT_TYPE], "error"))
     {
-      set_error_from_object (root, 0, error);
+      error_from_body (data, length, error);
       return FALSE;
     }
 
-  if (!tg_provider_json_get_array (root, "content", &content, error) ||
-      !tg_provider_json_get_string (root, "stop_reason", &stop_reason, error) ||
-      !tg_provider_json_get_string (root, "model", &model, error) ||
-      !tg_provider_json_get_object (root, "usage", &usage_object, error))
+  if (!tg_provider_scan_check (&root[ROOT_CONTENT], TG_JSON_ARRAY, "content", error) ||
+      !tg_provider_scan_check (&root[ROOT_STOP_REASON], TG_JSON_STRING, "stop_reason", error) ||
+      !tg_provider_scan_check (&root[ROOT_MODEL], TG_JSON_STRING, "model", error) ||
+      !tg_provider_scan_check (&root[ROOT_USAGE], TG_JSON_OBJECT, "usage", error))
     return FALSE;
 
-  if (content == NULL)
+  if (root[ROOT_CONTENT].type == TG_JSON_NONE)
     {
       g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
-                           _("The provider’s reply has no “%s”"), "content");
+                   _("The provider’s reply has no “%s”"), "content");
       return FALSE;
     }
 
-  for (guint i = 0; i < json_array_get_length (content); i++)
+  if (!append_content (&document, &root[ROOT_CONTENT], result->text, error) ||
+      !read_usage (&document, &root[ROOT_USAGE], &raw, error))
     {
-      JsonNode *node = json_array_get_element (content, i);
-      JsonObject *block;
-      const char *block_type = NULL, *block_text = NULL;
-
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        {
-          g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
-                               _("The provider’s reply has a value of the wrong type for “%s”"), "content");
-          return FALSE;
-        }
-      block = json_node_get_object (node);
-      if (!tg_provider_json_get_string (block, "type", &block_type, error))
-        return FALSE;
-      /* Thinking, tool use and the like are not the answer's text. */
-      if (g_strcmp0 (block_type, "text") != 0)
-        continue;
-      if (!tg_provider_json_get_string (block, "text", &block_text, error))
-        return FALSE;
-      if (block_text != NULL)
-        g_string_append (text, block_text);
+      g_string_truncate (result->text, from);
+      return FALSE;
     }
+  merge_usage (&usage, &raw);
 
-  if (usage_object != NULL)
-    {
-      if (!read_usage (usage_object, &raw, error))
-        return FALSE;
-      merge_usage (&usage, &raw);
-    }
-
-  g_string_append_len (result->text, text->str, text->len);
   result->usage = usage;
-  if (stop_reason != NULL)
-    {
-      g_free (result->finish_reason);
-      result->finish_reason = g_strdup (stop_reason);
-    }
-  if (model != NULL)
-    {
-      g_free (result->model);
-      result->model = g_strdup (model);
-    }
+  tg_provider_scan_replace_string (&result->finish_reason, &root[ROOT_STOP_REASON]);
+  tg_provider_scan_replace_string (&result->model, &root[ROOT_MODEL]);
   result->done = TRUE;
   return TRUE;
+}
+
+/* The event's type: the SSE event name, else the data's "type". */
+static gboolean
+is_type (const char        *event_name,
+         const TgJsonValue *type,
+         const char        *name)
+{
+  return event_name != NULL ? g_str_equal (event_name, name) : tg_json_value_equal (type, name);
 }
 
 static gboolean
@@ -321,100 +356,92 @@ anthropic_parse_stream_event (const char    *event_type,
                               char         **delta,
                               GError       **error)
 {
-  g_autoptr(JsonObject) root = NULL;
-  const char *type = NULL;
+  TgJsonScanner document;
+  TgJsonValue root[N_ROOT];
+  const char *event_name = NULL;
 
   if (delta != NULL)
     *delta = NULL;
 
-  root = tg_provider_parse_json_object (data, data != NULL ? strlen (data) : 0, error);
-  if (root == NULL)
-    return FALSE;
-
-  if (!tg_provider_json_get_string (root, "type", &type, error))
+  if (!tg_provider_scan_object (&document, data, data != NULL ? strlen (data) : 0, root_names, N_ROOT, root, error) ||
+      !tg_provider_scan_check (&root[ROOT_TYPE], TG_JSON_STRING, "type", error))
     return FALSE;
   /* The SSE event name and the data's type agree; the name is missing when a
    * proxy dropped the event: lines. */
   if (event_type != NULL && *event_type != '\0' && g_strcmp0 (event_type, "message") != 0)
-    type = event_type;
+    event_name = event_type;
 
-  if (g_strcmp0 (type, "message_start") == 0)
+  if (is_type (event_name, &root[ROOT_TYPE], "message_start"))
     {
-      JsonObject *message = NULL, *usage_object = NULL;
-      const char *model = NULL;
+      enum { MESSAGE_USAGE, MESSAGE_MODEL, N_MESSAGE };
+      static const char * const message_names[N_MESSAGE] = { "usage", "model" };
+      TgJsonValue message[N_MESSAGE];
       RawUsage raw = { 0 };
 
-      if (!tg_provider_json_get_object (root, "message", &message, error) ||
-          !tg_provider_json_get_object (message, "usage", &usage_object, error) ||
-          !tg_provider_json_get_string (message, "model", &model, error) ||
-          !read_usage (usage_object, &raw, error))
+      if (!tg_provider_scan_members (&document, &root[ROOT_MESSAGE], "message", message_names, N_MESSAGE,
+                                     message, error) ||
+          !tg_provider_scan_check (&message[MESSAGE_USAGE], TG_JSON_OBJECT, "usage", error) ||
+          !tg_provider_scan_check (&message[MESSAGE_MODEL], TG_JSON_STRING, "model", error) ||
+          !read_usage (&document, &message[MESSAGE_USAGE], &raw, error))
         return FALSE;
 
       merge_usage (&result->usage, &raw);
-      if (model != NULL)
-        {
-          g_free (result->model);
-          result->model = g_strdup (model);
-        }
+      tg_provider_scan_replace_string (&result->model, &message[MESSAGE_MODEL]);
       return TRUE;
     }
 
-  if (g_strcmp0 (type, "content_block_start") == 0 || g_strcmp0 (type, "content_block_delta") == 0)
+  if (is_type (event_name, &root[ROOT_TYPE], "content_block_start") ||
+      is_type (event_name, &root[ROOT_TYPE], "content_block_delta"))
     {
-      gboolean is_start = g_strcmp0 (type, "content_block_start") == 0;
-      JsonObject *block = NULL;
-      const char *block_type = NULL, *text = NULL;
+      enum { BLOCK_TYPE, BLOCK_TEXT, N_BLOCK };
+      static const char * const block_names[N_BLOCK] = { "type", "text" };
+      gboolean is_start = is_type (event_name, &root[ROOT_TYPE], "content_block_start");
+      TgJsonValue block[N_BLOCK];
+      gsize from = result->text->len;
 
-      if (!tg_provider_json_get_object (root, is_start ? "content_block" : "delta", &block, error) ||
-          !tg_provider_json_get_string (block, "type", &block_type, error))
+      if (!tg_provider_scan_members (&document, &root[is_start ? ROOT_CONTENT_BLOCK : ROOT_DELTA],
+                                     is_start ? "content_block" : "delta", block_names, N_BLOCK, block, error) ||
+          !tg_provider_scan_check (&block[BLOCK_TYPE], TG_JSON_STRING, "type", error))
         return FALSE;
 
       /* thinking_delta, signature_delta, input_json_delta carry no answer text. */
-      if (g_strcmp0 (block_type, is_start ? "text" : "text_delta") != 0)
+      if (!tg_json_value_equal (&block[BLOCK_TYPE], is_start ? "text" : "text_delta"))
         return TRUE;
-      if (!tg_provider_json_get_string (block, "text", &text, error))
+      if (!tg_provider_scan_check (&block[BLOCK_TEXT], TG_JSON_STRING, "text", error))
         return FALSE;
 
-      if (text != NULL && *text != '\0')
-        {
-          g_string_append (result->text, text);
-          if (delta != NULL)
-            *delta = g_strdup (text);
-        }
+      tg_json_value_append (&block[BLOCK_TEXT], result->text);
+      tg_provider_set_delta (result, from, delta);
       return TRUE;
     }
 
-  if (g_strcmp0 (type, "message_delta") == 0)
+  if (is_type (event_name, &root[ROOT_TYPE], "message_delta"))
     {
-      JsonObject *delta_object = NULL, *usage_object = NULL;
-      const char *stop_reason = NULL;
+      static const char * const delta_names[] = { "stop_reason" };
+      TgJsonValue stop_reason;
       RawUsage raw = { 0 };
 
-      if (!tg_provider_json_get_object (root, "delta", &delta_object, error) ||
-          !tg_provider_json_get_string (delta_object, "stop_reason", &stop_reason, error) ||
-          !tg_provider_json_get_object (root, "usage", &usage_object, error) ||
-          !read_usage (usage_object, &raw, error))
+      if (!tg_provider_scan_members (&document, &root[ROOT_DELTA], "delta", delta_names, 1, &stop_reason, error) ||
+          !tg_provider_scan_check (&stop_reason, TG_JSON_STRING, "stop_reason", error) ||
+          !tg_provider_scan_check (&root[ROOT_USAGE], TG_JSON_OBJECT, "usage", error) ||
+          !read_usage (&document, &root[ROOT_USAGE], &raw, error))
         return FALSE;
 
       /* output_tokens here is the running total, not an increment. */
       merge_usage (&result->usage, &raw);
-      if (stop_reason != NULL)
-        {
-          g_free (result->finish_reason);
-          result->finish_reason = g_strdup (stop_reason);
-        }
+      tg_provider_scan_replace_string (&result->finish_reason, &stop_reason);
       return TRUE;
     }
 
-  if (g_strcmp0 (type, "message_stop") == 0)
+  if (is_type (event_name, &root[ROOT_TYPE], "message_stop"))
     {
       result->done = TRUE;
       return TRUE;
     }
 
-  if (g_strcmp0 (type, "error") == 0)
+  if (is_type (event_name, &root[ROOT_TYPE], "error"))
     {
-      set_error_from_object (root, 0, error);
+      error_from_body (data, strlen (data), error);
       return FALSE;
     }
 

@@ -278,26 +278,39 @@ set_error_from_object (JsonObject  *error_object,
   tg_provider_set_error (error, error_class, status, message);
 }
 
-/* A GenerateContentResponse: a whole reply, or one chunk of a stream. */
+/* Replies: read with the scanner (tg-json-scan.h), the errors in them with json-glib. */
+
+enum { ROOT_ERROR, ROOT_CANDIDATES, ROOT_PROMPT_FEEDBACK, ROOT_USAGE, ROOT_MODEL, N_ROOT };
+static const char * const root_names[N_ROOT] = {
+  "error", "candidates", "promptFeedback", "usageMetadata", "modelVersion",
+};
+
+/* A GenerateContentResponse: a whole reply, or one chunk of a stream. Its
+ * text goes straight to the result (and is taken back if the chunk fails). */
 typedef struct {
-  GString    *text;
-  const char *finish_reason;
-  const char *model;
+  TgJsonValue finish_reason;
   TgUsage     usage;
 } Chunk;
 
 static gboolean
-parse_usage (JsonObject  *object,
-             TgUsage     *usage,
-             GError     **error)
+parse_usage (const TgJsonScanner *document,
+             TgJsonValue         *object,
+             TgUsage             *usage,
+             GError             **error)
 {
+  enum { PROMPT, CANDIDATES, CACHED, THOUGHTS, N_USAGE };
+  static const char * const names[N_USAGE] = {
+    "promptTokenCount", "candidatesTokenCount", "cachedContentTokenCount", "thoughtsTokenCount",
+  };
+  TgJsonValue values[N_USAGE];
   gint64 prompt = 0, candidates = 0, cached = 0, thoughts = 0;
   gboolean has_prompt, has_candidates, has_cached, has_thoughts;
 
-  if (!tg_provider_json_get_count (object, "promptTokenCount", &prompt, &has_prompt, error) ||
-      !tg_provider_json_get_count (object, "candidatesTokenCount", &candidates, &has_candidates, error) ||
-      !tg_provider_json_get_count (object, "cachedContentTokenCount", &cached, &has_cached, error) ||
-      !tg_provider_json_get_count (object, "thoughtsTokenCount", &thoughts, &has_thoughts, error))
+  if (!tg_provider_scan_members (document, object, "usageMetadata", names, N_USAGE, values, error) ||
+      !tg_provider_scan_count (&values[PROMPT], names[PROMPT], &prompt, &has_prompt, error) ||
+      !tg_provider_scan_count (&values[CANDIDATES], names[CANDIDATES], &candidates, &has_candidates, error) ||
+      !tg_provider_scan_count (&values[CACHED], names[CACHED], &cached, &has_cached, error) ||
+      !tg_provider_scan_count (&values[THOUGHTS], names[THOUGHTS], &thoughts, &has_thoughts, error))
     return FALSE;
 
   if (!has_prompt && !has_candidates && !has_cached && !has_thoughts)
@@ -313,104 +326,152 @@ parse_usage (JsonObject  *object,
   return TRUE;
 }
 
+/* The first candidate's text (appended to @text) and finish reason. */
 static gboolean
-parse_chunk (JsonObject  *root,
-             Chunk       *chunk,
-             GError     **error)
+parse_candidate (const TgJsonScanner *document,
+                 TgJsonScanner       *candidates,
+                 Chunk               *chunk,
+                 GString             *text,
+                 GError             **error)
 {
-  JsonObject *error_object = NULL, *feedback = NULL, *usage_object = NULL;
-  JsonObject *candidate = NULL, *content = NULL;
-  JsonArray *candidates = NULL, *parts = NULL;
-  const char *block_reason = NULL;
+  enum { CANDIDATE_CONTENT, CANDIDATE_FINISH_REASON, N_CANDIDATE };
+  static const char * const candidate_names[N_CANDIDATE] = { "content", "finishReason" };
+  static const char * const content_names[] = { "parts" };
+  enum { PART_THOUGHT, PART_TEXT, N_PART };
+  static const char * const part_names[N_PART] = { "thought", "text" };
+  TgJsonValue candidate[N_CANDIDATE], parts_value;
+  TgJsonScanner parts;
 
-  if (!tg_provider_json_get_object (root, "error", &error_object, error))
+  if (tg_json_scanner_peek (candidates) != TG_JSON_OBJECT)
+    return tg_provider_scan_wrong_type ("candidates", error);
+  tg_json_scanner_lookup (candidates, candidate_names, N_CANDIDATE, candidate);
+
+  /* content is missing when the candidate was stopped for safety. */
+  if (!tg_provider_scan_members (document, &candidate[CANDIDATE_CONTENT], "content", content_names, 1,
+                                 &parts_value, error) ||
+      !tg_provider_scan_check (&parts_value, TG_JSON_ARRAY, "parts", error) ||
+      !tg_provider_scan_check (&candidate[CANDIDATE_FINISH_REASON], TG_JSON_STRING, "finishReason", error))
     return FALSE;
-  if (error_object != NULL)
+  chunk->finish_reason = candidate[CANDIDATE_FINISH_REASON];
+
+  if (parts_value.type == TG_JSON_NONE)
+    return TRUE;
+
+  tg_provider_scan_array (&parts, document, &parts_value);
+  for (;;)
     {
-      set_error_from_object (error_object, 0, error);
-      return FALSE;
-    }
+      TgJsonValue part[N_PART];
+      gboolean more;
 
-  if (!tg_provider_json_get_array (root, "candidates", &candidates, error) ||
-      !tg_provider_json_get_object (root, "promptFeedback", &feedback, error) ||
-      !tg_provider_json_get_string (feedback, "blockReason", &block_reason, error) ||
-      !tg_provider_json_get_object (root, "usageMetadata", &usage_object, error) ||
-      !tg_provider_json_get_string (root, "modelVersion", &chunk->model, error))
-    return FALSE;
-
-  /* A blocked prompt gets no candidates, only the reason. */
-  if (block_reason != NULL && (candidates == NULL || json_array_get_length (candidates) == 0))
-    {
-      tg_provider_set_error_full (error, TG_ERROR_CLASS_BAD_REQUEST, 0,
-                                  _("The provider blocked the prompt"), block_reason);
-      return FALSE;
-    }
-
-  if (candidates != NULL && json_array_get_length (candidates) > 0)
-    {
-      JsonNode *node = json_array_get_element (candidates, 0);
-
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        {
-          g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
-                               _("The provider’s reply has a value of the wrong type for “%s”"), "candidates");
-          return FALSE;
-        }
-      candidate = json_node_get_object (node);
-
-      /* content is missing when the candidate was stopped for safety. */
-      if (!tg_provider_json_get_object (candidate, "content", &content, error) ||
-          !tg_provider_json_get_array (content, "parts", &parts, error) ||
-          !tg_provider_json_get_string (candidate, "finishReason", &chunk->finish_reason, error))
+      if (!tg_provider_scan_next_object (&parts, "parts", part_names, N_PART, part, &more, error))
         return FALSE;
-
-      for (guint i = 0; parts != NULL && i < json_array_get_length (parts); i++)
-        {
-          JsonNode *part_node = json_array_get_element (parts, i);
-          JsonObject *part;
-          const char *text = NULL;
-          gboolean thought = FALSE;
-
-          if (!JSON_NODE_HOLDS_OBJECT (part_node))
-            {
-              g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
-                                   _("The provider’s reply has a value of the wrong type for “%s”"), "parts");
-              return FALSE;
-            }
-          part = json_node_get_object (part_node);
-          if (!tg_provider_json_get_boolean (part, "thought", &thought, NULL, error) ||
-              !tg_provider_json_get_string (part, "text", &text, error))
-            return FALSE;
-          /* Thought summaries are not the answer. */
-          if (!thought && text != NULL)
-            g_string_append (chunk->text, text);
-        }
+      if (!more)
+        break;
+      if (!tg_provider_scan_check (&part[PART_THOUGHT], TG_JSON_TRUE, "thought", error) ||
+          !tg_provider_scan_check (&part[PART_TEXT], TG_JSON_STRING, "text", error))
+        return FALSE;
+      /* Thought summaries are not the answer. */
+      if (part[PART_THOUGHT].type != TG_JSON_TRUE)
+        tg_json_value_append (&part[PART_TEXT], text);
     }
-
-  if (usage_object != NULL && !parse_usage (usage_object, &chunk->usage, error))
-    return FALSE;
-
   return TRUE;
 }
 
-static void
-apply_chunk (const Chunk  *chunk,
-             TgChatResult *result)
+static gboolean
+parse_chunk (const TgJsonScanner *document,
+             TgJsonValue         *root,
+             Chunk               *chunk,
+             GString             *text,
+             GError             **error)
 {
-  g_string_append_len (result->text, chunk->text->str, chunk->text->len);
+  static const char * const feedback_names[] = { "blockReason" };
+  TgJsonValue block_reason;
+  TgJsonScanner candidates;
+  gboolean has_candidate = FALSE;
+
+  chunk->finish_reason.type = TG_JSON_NONE;
+
+  if (!tg_provider_scan_check (&root[ROOT_ERROR], TG_JSON_OBJECT, "error", error))
+    return FALSE;
+  if (root[ROOT_ERROR].type == TG_JSON_OBJECT)
+    {
+      /* A rare path: json-glib reads the error's details. */
+      g_autoptr(JsonObject) object = tg_provider_parse_json_object (document->data, document->length, error);
+
+      if (object != NULL)
+        set_error_from_object (json_object_get_object_member (object, "error"), 0, error);
+      return FALSE;
+    }
+
+  if (!tg_provider_scan_check (&root[ROOT_CANDIDATES], TG_JSON_ARRAY, "candidates", error) ||
+      !tg_provider_scan_members (document, &root[ROOT_PROMPT_FEEDBACK], "promptFeedback", feedback_names, 1,
+                                 &block_reason, error) ||
+      !tg_provider_scan_check (&block_reason, TG_JSON_STRING, "blockReason", error) ||
+      !tg_provider_scan_check (&root[ROOT_USAGE], TG_JSON_OBJECT, "usageMetadata", error) ||
+      !tg_provider_scan_check (&root[ROOT_MODEL], TG_JSON_STRING, "modelVersion", error))
+    return FALSE;
+
+  if (root[ROOT_CANDIDATES].type == TG_JSON_ARRAY)
+    {
+      tg_provider_scan_array (&candidates, document, &root[ROOT_CANDIDATES]);
+      has_candidate = tg_json_scanner_next_element (&candidates);
+    }
+
+  /* A blocked prompt gets no candidates, only the reason. */
+  if (block_reason.type == TG_JSON_STRING && !has_candidate)
+    {
+      g_autofree char *reason = tg_json_value_dup_string (&block_reason);
+
+      tg_provider_set_error_full (error, TG_ERROR_CLASS_BAD_REQUEST, 0,
+                                  _("The provider blocked the prompt"), reason);
+      return FALSE;
+    }
+
+  if (has_candidate && !parse_candidate (document, &candidates, chunk, text, error))
+    return FALSE;
+
+  return parse_usage (document, &root[ROOT_USAGE], &chunk->usage, error);
+}
+
+/* Reads @data whole into @result. A whole reply (@whole) must have
+ * candidates, even null ones. */
+static gboolean
+read_chunk (const char    *data,
+            gsize          length,
+            gboolean       whole,
+            TgChatResult  *result,
+            Chunk         *chunk,
+            GError       **error)
+{
+  TgJsonScanner document;
+  TgJsonValue root[N_ROOT];
+  gboolean candidates_member;
+  gsize from = result->text->len;
+
+  memset (chunk, 0, sizeof *chunk);
+  if (!tg_provider_scan_object (&document, data, length, root_names, N_ROOT, root, error))
+    return FALSE;
+  candidates_member = root[ROOT_CANDIDATES].type != TG_JSON_NONE;
+
+  if (!parse_chunk (&document, root, chunk, result->text, error))
+    {
+      g_string_truncate (result->text, from);
+      return FALSE;
+    }
+  if (whole && !candidates_member)
+    {
+      g_string_truncate (result->text, from);
+      g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
+                   _("The provider’s reply has no “%s”"), "candidates");
+      return FALSE;
+    }
+
   /* Counts in stream chunks are running totals: the latest wins. */
   if (chunk->usage.reported)
     result->usage = chunk->usage;
-  if (chunk->finish_reason != NULL)
-    {
-      g_free (result->finish_reason);
-      result->finish_reason = g_strdup (chunk->finish_reason);
-    }
-  if (chunk->model != NULL)
-    {
-      g_free (result->model);
-      result->model = g_strdup (chunk->model);
-    }
+  tg_provider_scan_replace_string (&result->finish_reason, &chunk->finish_reason);
+  tg_provider_scan_replace_string (&result->model, &root[ROOT_MODEL]);
+  return TRUE;
 }
 
 static gboolean
@@ -418,27 +479,12 @@ gemini_parse_response (GBytes        *body,
                        TgChatResult  *result,
                        GError       **error)
 {
-  g_autoptr(JsonObject) root = NULL;
-  g_autoptr(GString) text = g_string_new (NULL);
-  Chunk chunk = { text, NULL, NULL, { 0 } };
+  Chunk chunk;
   gsize length = 0;
   const char *data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
 
-  root = tg_provider_parse_json_object (data, length, error);
-  if (root == NULL)
+  if (!read_chunk (data, length, TRUE, result, &chunk, error))
     return FALSE;
-
-  if (!parse_chunk (root, &chunk, error))
-    return FALSE;
-
-  if (!json_object_has_member (root, "candidates"))
-    {
-      g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
-                           _("The provider’s reply has no “%s”"), "candidates");
-      return FALSE;
-    }
-
-  apply_chunk (&chunk, result);
   result->done = TRUE;
   return TRUE;
 }
@@ -450,25 +496,18 @@ gemini_parse_stream_event (const char    *event_type,
                            char         **delta,
                            GError       **error)
 {
-  g_autoptr(JsonObject) root = NULL;
-  g_autoptr(GString) text = g_string_new (NULL);
-  Chunk chunk = { text, NULL, NULL, { 0 } };
+  gsize from = result->text->len;
+  Chunk chunk;
 
   if (delta != NULL)
     *delta = NULL;
 
-  root = tg_provider_parse_json_object (data, data != NULL ? strlen (data) : 0, error);
-  if (root == NULL)
+  if (!read_chunk (data, data != NULL ? strlen (data) : 0, FALSE, result, &chunk, error))
     return FALSE;
 
-  if (!parse_chunk (root, &chunk, error))
-    return FALSE;
-
-  apply_chunk (&chunk, result);
-  if (text->len > 0 && delta != NULL)
-    *delta = g_strndup (text->str, text->len);
+  tg_provider_set_delta (result, from, delta);
   /* There is no [DONE]: the chunk with a finishReason is the last. */
-  if (chunk.finish_reason != NULL)
+  if (chunk.finish_reason.type == TG_JSON_STRING)
     result->done = TRUE;
   return TRUE;
 }

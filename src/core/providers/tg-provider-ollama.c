@@ -100,54 +100,69 @@ set_error_from_message (const char  *message,
   tg_provider_set_error (error, error_class, status, message);
 }
 
-/* One reply object: the whole reply, or one line of a stream. */
+/* Replies: read with the scanner (tg-json-scan.h). */
+
+enum {
+  ROOT_ERROR, ROOT_MESSAGE, ROOT_DONE, ROOT_DONE_REASON, ROOT_MODEL,
+  ROOT_PROMPT_EVAL_COUNT, ROOT_EVAL_COUNT, N_ROOT
+};
+static const char * const root_names[N_ROOT] = {
+  "error", "message", "done", "done_reason", "model", "prompt_eval_count", "eval_count",
+};
+
+/* One reply object: the whole reply (@whole), or one line of a stream. */
 static gboolean
-parse_object (JsonObject    *root,
+parse_object (const char    *data,
+              gsize          length,
+              gboolean       whole,
               TgChatResult  *result,
               char         **delta,
               GError       **error)
 {
-  JsonObject *message = NULL;
-  const char *error_message = NULL, *content = NULL, *done_reason = NULL, *model = NULL;
-  gboolean done = FALSE;
+  static const char * const message_names[] = { "content" };
+  TgJsonScanner document;
+  TgJsonValue root[N_ROOT], content;
   gint64 prompt = 0, eval = 0;
-  gboolean has_prompt, has_eval;
+  gboolean has_prompt, has_eval, done;
+  gsize from = result->text->len;
 
-  if (json_object_has_member (root, "error"))
-    {
-      JsonNode *node = json_object_get_member (root, "error");
-
-      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-        error_message = json_node_get_string (node);
-      if (!JSON_NODE_HOLDS_NULL (node))
-        {
-          set_error_from_message (error_message, 0, error);
-          return FALSE;
-        }
-    }
-
-  if (!tg_provider_json_get_object (root, "message", &message, error) ||
-      !tg_provider_json_get_string (message, "content", &content, error) ||
-      !tg_provider_json_get_boolean (root, "done", &done, NULL, error) ||
-      !tg_provider_json_get_string (root, "done_reason", &done_reason, error) ||
-      !tg_provider_json_get_string (root, "model", &model, error) ||
-      !tg_provider_json_get_count (root, "prompt_eval_count", &prompt, &has_prompt, error) ||
-      !tg_provider_json_get_count (root, "eval_count", &eval, &has_eval, error))
+  if (!tg_provider_scan_object (&document, data, length, root_names, N_ROOT, root, error))
     return FALSE;
 
-  if (message == NULL && !done)
+  if (whole && root[ROOT_MESSAGE].type == TG_JSON_NONE && root[ROOT_ERROR].type == TG_JSON_NONE)
     {
       g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
-                           _("The provider’s reply has no “%s”"), "message");
+                   _("The provider’s reply has no “%s”"), "message");
       return FALSE;
     }
 
-  if (content != NULL && *content != '\0')
+  if (root[ROOT_ERROR].type != TG_JSON_NONE && root[ROOT_ERROR].type != TG_JSON_NULL)
     {
-      g_string_append (result->text, content);
-      if (delta != NULL)
-        *delta = g_strdup (content);
+      g_autofree char *error_message = tg_json_value_dup_string (&root[ROOT_ERROR]);
+
+      set_error_from_message (error_message, 0, error);
+      return FALSE;
     }
+
+  if (!tg_provider_scan_members (&document, &root[ROOT_MESSAGE], "message", message_names, 1, &content, error) ||
+      !tg_provider_scan_check (&content, TG_JSON_STRING, "content", error) ||
+      !tg_provider_scan_check (&root[ROOT_DONE], TG_JSON_TRUE, "done", error) ||
+      !tg_provider_scan_check (&root[ROOT_DONE_REASON], TG_JSON_STRING, "done_reason", error) ||
+      !tg_provider_scan_check (&root[ROOT_MODEL], TG_JSON_STRING, "model", error) ||
+      !tg_provider_scan_count (&root[ROOT_PROMPT_EVAL_COUNT], "prompt_eval_count", &prompt, &has_prompt, error) ||
+      !tg_provider_scan_count (&root[ROOT_EVAL_COUNT], "eval_count", &eval, &has_eval, error))
+    return FALSE;
+  done = root[ROOT_DONE].type == TG_JSON_TRUE;
+
+  if (root[ROOT_MESSAGE].type == TG_JSON_NONE && !done)
+    {
+      g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
+                   _("The provider’s reply has no “%s”"), "message");
+      return FALSE;
+    }
+
+  tg_json_value_append (&content, result->text);
+  tg_provider_set_delta (result, from, delta);
 
   /* prompt_eval_count is left out when the whole prompt came from the cache. */
   if (has_prompt || has_eval)
@@ -158,17 +173,9 @@ parse_object (JsonObject    *root,
       result->usage.cache_write_tokens = 0;
       result->usage.reported = TRUE;
     }
-  if (done_reason != NULL)
-    {
-      g_free (result->finish_reason);
-      result->finish_reason = g_strdup (done_reason);
-    }
-  if (model != NULL)
-    {
-      g_free (result->model);
-      result->model = g_strdup (model);
-    }
-  if (done)
+  tg_provider_scan_replace_string (&result->finish_reason, &root[ROOT_DONE_REASON]);
+  tg_provider_scan_replace_string (&result->model, &root[ROOT_MODEL]);
+  if (done || whole)
     result->done = TRUE;
   return TRUE;
 }
@@ -178,26 +185,10 @@ ollama_parse_response (GBytes        *body,
                        TgChatResult  *result,
                        GError       **error)
 {
-  g_autoptr(JsonObject) root = NULL;
   gsize length = 0;
   const char *data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
 
-  root = tg_provider_parse_json_object (data, length, error);
-  if (root == NULL)
-    return FALSE;
-
-  if (!json_object_has_member (root, "message") && !json_object_has_member (root, "error"))
-    {
-      g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
-                           _("The provider’s reply has no “%s”"), "message");
-      return FALSE;
-    }
-
-  if (!parse_object (root, result, NULL, error))
-    return FALSE;
-
-  result->done = TRUE;
-  return TRUE;
+  return parse_object (data, length, TRUE, result, NULL, error);
 }
 
 static gboolean
@@ -207,16 +198,10 @@ ollama_parse_stream_event (const char    *event_type,
                            char         **delta,
                            GError       **error)
 {
-  g_autoptr(JsonObject) root = NULL;
-
   if (delta != NULL)
     *delta = NULL;
 
-  root = tg_provider_parse_json_object (data, data != NULL ? strlen (data) : 0, error);
-  if (root == NULL)
-    return FALSE;
-
-  return parse_object (root, result, delta, error);
+  return parse_object (data, data != NULL ? strlen (data) : 0, FALSE, result, delta, error);
 }
 
 static void

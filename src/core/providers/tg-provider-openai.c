@@ -100,22 +100,37 @@ openai_build_health_request (const TgCatalogProvider *provider,
   return g_steal_pointer (&message);
 }
 
-/* Replies */
+/* Replies: read with the scanner (tg-json-scan.h), the errors in them with json-glib. */
 
+enum { ROOT_ERROR, ROOT_CHOICES, ROOT_USAGE, ROOT_MODEL, N_ROOT };
+static const char * const root_names[N_ROOT] = { "error", "choices", "usage", "model" };
+
+enum { CHOICE_INDEX, CHOICE_DELTA, CHOICE_MESSAGE, CHOICE_FINISH_REASON, N_CHOICE };
+static const char * const choice_names[N_CHOICE] = { "index", "delta", "message", "finish_reason" };
+
+/* Leaves @usage alone when @object is absent or says nothing. */
 static gboolean
-parse_usage (JsonObject  *object,
-             TgUsage     *usage,
-             GError     **error)
+parse_usage (const TgJsonScanner *document,
+             TgJsonValue         *object,
+             TgUsage             *usage,
+             GError             **error)
 {
-  JsonObject *details = NULL;
+  enum { PROMPT, COMPLETION, DETAILS, CACHE_HIT, N_USAGE };
+  static const char * const names[N_USAGE] = {
+    "prompt_tokens", "completion_tokens", "prompt_tokens_details", "prompt_cache_hit_tokens",
+  };
+  static const char * const details_names[] = { "cached_tokens" };
+  TgJsonValue values[N_USAGE], cached_value;
   gint64 prompt = 0, completion = 0, cached = 0, cache_hit = 0;
   gboolean has_prompt, has_completion, has_cached = FALSE, has_cache_hit;
 
-  if (!tg_provider_json_get_count (object, "prompt_tokens", &prompt, &has_prompt, error) ||
-      !tg_provider_json_get_count (object, "completion_tokens", &completion, &has_completion, error) ||
-      !tg_provider_json_get_object (object, "prompt_tokens_details", &details, error) ||
-      !tg_provider_json_get_count (details, "cached_tokens", &cached, &has_cached, error) ||
-      !tg_provider_json_get_count (object, "prompt_cache_hit_tokens", &cache_hit, &has_cache_hit, error))
+  if (!tg_provider_scan_members (document, object, "usage", names, N_USAGE, values, error) ||
+      !tg_provider_scan_count (&values[PROMPT], "prompt_tokens", &prompt, &has_prompt, error) ||
+      !tg_provider_scan_count (&values[COMPLETION], "completion_tokens", &completion, &has_completion, error) ||
+      !tg_provider_scan_members (document, &values[DETAILS], "prompt_tokens_details",
+                                 details_names, 1, &cached_value, error) ||
+      !tg_provider_scan_count (&cached_value, "cached_tokens", &cached, &has_cached, error) ||
+      !tg_provider_scan_count (&values[CACHE_HIT], "prompt_cache_hit_tokens", &cache_hit, &has_cache_hit, error))
     return FALSE;
 
   /* A usage object without either count says nothing. */
@@ -131,91 +146,88 @@ parse_usage (JsonObject  *object,
   return TRUE;
 }
 
-/* Content is a string, or null (tool calls, refusals), or with some servers
+/* The content member of @object (a message or a delta), appended to @text.
+ * Content is a string, or null (tool calls, refusals), or with some servers
  * (Mistral's reasoning models) an array of typed parts. */
 static gboolean
-append_content (JsonObject  *object,
-                GString     *text,
-                GError     **error)
+append_content (const TgJsonScanner *document,
+                TgJsonValue         *object,
+                const char          *member,
+                GString             *text,
+                GError             **error)
 {
-  JsonNode *node = json_object_get_member (object, "content");
-  JsonArray *parts;
+  enum { PART_TYPE, PART_TEXT, N_PART };
+  static const char * const content_names[] = { "content" };
+  static const char * const part_names[N_PART] = { "type", "text" };
+  TgJsonValue content;
+  TgJsonScanner parts;
 
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+  if (!tg_provider_scan_members (document, object, member, content_names, 1, &content, error))
+    return FALSE;
+
+  if (content.type == TG_JSON_NONE || content.type == TG_JSON_NULL)
     return TRUE;
-
-  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+  if (content.type == TG_JSON_STRING)
     {
-      g_string_append (text, json_node_get_string (node));
+      tg_json_value_append (&content, text);
       return TRUE;
     }
+  if (content.type != TG_JSON_ARRAY)
+    return tg_provider_scan_wrong_type ("content", error);
 
-  if (!JSON_NODE_HOLDS_ARRAY (node))
+  tg_provider_scan_array (&parts, document, &content);
+  for (;;)
     {
-      g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
-                           _("The provider’s reply has a value of the wrong type for “%s”"), "content");
-      return FALSE;
-    }
+      TgJsonValue part[N_PART];
+      gboolean more;
 
-  parts = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (parts); i++)
-    {
-      JsonNode *part_node = json_array_get_element (parts, i);
-      JsonObject *part;
-      const char *type = NULL, *part_text = NULL;
-
-      if (!JSON_NODE_HOLDS_OBJECT (part_node))
-        {
-          g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
-                               _("The provider’s reply has a value of the wrong type for “%s”"), "content");
-          return FALSE;
-        }
-      part = json_node_get_object (part_node);
-      if (!tg_provider_json_get_string (part, "type", &type, error) ||
-          !tg_provider_json_get_string (part, "text", &part_text, error))
+      if (!tg_provider_scan_next_object (&parts, "content", part_names, N_PART, part, &more, error))
+        return FALSE;
+      if (!more)
+        break;
+      if (!tg_provider_scan_check (&part[PART_TYPE], TG_JSON_STRING, "type", error) ||
+          !tg_provider_scan_check (&part[PART_TEXT], TG_JSON_STRING, "text", error))
         return FALSE;
       /* Thinking parts are not the answer. */
-      if (g_strcmp0 (type, "text") == 0 && part_text != NULL)
-        g_string_append (text, part_text);
+      if (tg_json_value_equal (&part[PART_TYPE], "text"))
+        tg_json_value_append (&part[PART_TEXT], text);
     }
   return TRUE;
 }
 
-/* choices[] entry for the first (index 0) choice; NULL when there is none. */
+/* The members of the choices[] entry for the first (index 0) choice;
+ * *@found FALSE when there is none. */
 static gboolean
-first_choice (JsonObject  *root,
-              JsonObject **out,
-              gboolean    *has_choices,
-              GError     **error)
+first_choice (const TgJsonScanner *document,
+              TgJsonValue         *choices,
+              TgJsonValue         *choice,
+              gboolean            *found,
+              GError             **error)
 {
-  JsonArray *choices = NULL;
+  TgJsonScanner scanner;
 
-  *out = NULL;
-  if (!tg_provider_json_get_array (root, "choices", &choices, error))
+  *found = FALSE;
+  if (!tg_provider_scan_check (choices, TG_JSON_ARRAY, "choices", error))
     return FALSE;
-  *has_choices = choices != NULL;
-  if (choices == NULL)
+  if (choices->type == TG_JSON_NONE)
     return TRUE;
 
-  for (guint i = 0; i < json_array_get_length (choices); i++)
+  tg_provider_scan_array (&scanner, document, choices);
+  for (;;)
     {
-      JsonNode *node = json_array_get_element (choices, i);
-      JsonObject *choice;
-      JsonNode *index;
+      gboolean more;
+      gint64 index;
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
+      if (!tg_provider_scan_next_object (&scanner, "choices", choice_names, N_CHOICE, choice, &more, error))
+        return FALSE;
+      if (!more)
+        break;
+      /* Only one choice is asked for (n = 1); others, if any, are ignored.
+       * An index that is no integer does not rule a choice out. */
+      if (choice[CHOICE_INDEX].type != TG_JSON_NUMBER || !choice[CHOICE_INDEX].integer ||
+          (tg_json_value_get_int64 (&choice[CHOICE_INDEX], &index) && index == 0))
         {
-          g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
-                               _("The provider’s reply has a value of the wrong type for “%s”"), "choices");
-          return FALSE;
-        }
-      choice = json_node_get_object (node);
-      index = json_object_get_member (choice, "index");
-      /* Only one choice is asked for (n = 1); others, if any, are ignored. */
-      if (index == NULL || !JSON_NODE_HOLDS_VALUE (index) ||
-          json_node_get_value_type (index) != G_TYPE_INT64 || json_node_get_int (index) == 0)
-        {
-          *out = choice;
+          *found = TRUE;
           return TRUE;
         }
     }
@@ -335,76 +347,106 @@ set_error_from_body (const ErrorInfo  *info,
   tg_provider_set_error (error, error_class, 0, info->message);
 }
 
+/* The error a 2xx reply or stream event holds, if it holds one (a rare
+ * path, read with json-glib). */
+static gboolean
+body_error (const char  *data,
+            gsize        length,
+            GError     **error)
+{
+  g_autoptr(JsonObject) root = tg_provider_parse_json_object (data, length, NULL);
+  ErrorInfo info;
+
+  if (root == NULL || !read_error (root, &info))
+    return FALSE;
+  set_error_from_body (&info, error);
+  return TRUE;
+}
+
+/* What a reply and a stream chunk share once the choice is found: the text of
+ * the choice's @content member (CHOICE_MESSAGE or CHOICE_DELTA), appended to
+ * result->text, the usage into *@usage, and the members' types. */
+static gboolean
+parse_choice (const TgJsonScanner *document,
+              TgJsonValue         *root,
+              TgJsonValue         *choice,
+              gboolean             found,
+              guint                content,
+              TgChatResult        *result,
+              TgUsage             *usage,
+              GError             **error)
+{
+  if (found &&
+      (!tg_provider_scan_check (&choice[content], TG_JSON_OBJECT, choice_names[content], error) ||
+       !tg_provider_scan_check (&choice[CHOICE_FINISH_REASON], TG_JSON_STRING, "finish_reason", error)))
+    return FALSE;
+
+  return tg_provider_scan_check (&root[ROOT_USAGE], TG_JSON_OBJECT, "usage", error) &&
+         tg_provider_scan_check (&root[ROOT_MODEL], TG_JSON_STRING, "model", error) &&
+         (!found || append_content (document, &choice[content], choice_names[content], result->text, error)) &&
+         parse_usage (document, &root[ROOT_USAGE], usage, error);
+}
+
+/* The choice's finish reason and the model, which every reply may name. */
+static void
+apply_names (TgChatResult      *result,
+             const TgJsonValue *root,
+             const TgJsonValue *choice,
+             gboolean           found)
+{
+  if (found)
+    tg_provider_scan_replace_string (&result->finish_reason, &choice[CHOICE_FINISH_REASON]);
+  tg_provider_scan_replace_string (&result->model, &root[ROOT_MODEL]);
+}
+
 static gboolean
 openai_parse_response (GBytes        *body,
                        TgChatResult  *result,
                        GError       **error)
 {
-  g_autoptr(JsonObject) root = NULL;
-  g_autoptr(GString) text = g_string_new (NULL);
-  JsonObject *choice = NULL, *message = NULL, *usage_object = NULL;
-  const char *finish_reason = NULL, *model = NULL;
-  gboolean has_choices = FALSE;
+  TgJsonScanner document;
+  TgJsonValue root[N_ROOT], choice[N_CHOICE];
+  gboolean found = FALSE;
   TgUsage usage = { 0 };
-  gsize length = 0;
+  gsize length = 0, from = result->text->len;
   const char *data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
 
-  root = tg_provider_parse_json_object (data, length, error);
-  if (root == NULL)
+  if (!tg_provider_scan_object (&document, data, length, root_names, N_ROOT, root, error) ||
+      !first_choice (&document, &root[ROOT_CHOICES], choice, &found, error))
     return FALSE;
 
-  if (!first_choice (root, &choice, &has_choices, error))
-    return FALSE;
-
-  if (!has_choices)
+  if (root[ROOT_CHOICES].type == TG_JSON_NONE)
     {
-      ErrorInfo info;
-
-      if (read_error (root, &info))
-        set_error_from_body (&info, error);
-      else
+      if (!body_error (data, length, error))
         g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
-                             _("The provider’s reply has no “%s”"), "choices");
+                     _("The provider’s reply has no “%s”"), "choices");
       return FALSE;
     }
 
-  if (choice == NULL)
+  if (!found)
     {
       g_set_error_literal (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
                            _("The provider’s reply has no choice in “choices”"));
       return FALSE;
     }
 
-  if (!tg_provider_json_get_object (choice, "message", &message, error) ||
-      !tg_provider_json_get_string (choice, "finish_reason", &finish_reason, error) ||
-      !tg_provider_json_get_string (root, "model", &model, error) ||
-      !tg_provider_json_get_object (root, "usage", &usage_object, error))
+  if (!tg_provider_scan_check (&choice[CHOICE_MESSAGE], TG_JSON_OBJECT, "message", error))
     return FALSE;
-
-  if (message == NULL)
+  if (choice[CHOICE_MESSAGE].type == TG_JSON_NONE)
     {
       g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
-                           _("The provider’s reply has no “%s”"), "message");
+                   _("The provider’s reply has no “%s”"), "message");
       return FALSE;
     }
 
-  if (!append_content (message, text, error))
-    return FALSE;
-  if (usage_object != NULL && !parse_usage (usage_object, &usage, error))
-    return FALSE;
+  if (!parse_choice (&document, root, choice, found, CHOICE_MESSAGE, result, &usage, error))
+    {
+      g_string_truncate (result->text, from);
+      return FALSE;
+    }
 
-  g_string_append_len (result->text, text->str, text->len);
   result->usage = usage;
-  if (finish_reason != NULL)
-    {
-      g_free (result->finish_reason);
-      result->finish_reason = g_strdup (finish_reason);
-    }
-  if (model != NULL)
-    {
-      g_free (result->model);
-      result->model = g_strdup (model);
-    }
+  apply_names (result, root, choice, found);
   result->done = TRUE;
   return TRUE;
 }
@@ -416,77 +458,47 @@ openai_parse_stream_event (const char    *event_type,
                            char         **delta,
                            GError       **error)
 {
-  g_autoptr(JsonObject) root = NULL;
-  g_autoptr(GString) text = g_string_new (NULL);
-  JsonObject *choice = NULL, *delta_object = NULL, *usage_object = NULL;
-  const char *finish_reason = NULL, *model = NULL;
-  gboolean has_choices = FALSE;
+  TgJsonScanner document;
+  TgJsonValue root[N_ROOT], choice[N_CHOICE];
+  gboolean found = FALSE;
   TgUsage usage = result->usage;
-  g_autofree char *trimmed = NULL;
+  gsize from = result->text->len;
+  gsize start = 0, end = data != NULL ? strlen (data) : 0;
 
   if (delta != NULL)
     *delta = NULL;
 
-  trimmed = g_strstrip (g_strdup (data != NULL ? data : ""));
-  if (g_strcmp0 (trimmed, "[DONE]") == 0)
+  /* Trimmed in place, as g_strstrip() would: no copy per event. */
+  while (start < end && g_ascii_isspace (data[start]))
+    start++;
+  while (end > start && g_ascii_isspace (data[end - 1]))
+    end--;
+  if (end - start == 6 && memcmp (data + start, "[DONE]", 6) == 0)
     {
       result->done = TRUE;
       return TRUE;
     }
 
-  root = tg_provider_parse_json_object (trimmed, strlen (trimmed), error);
-  if (root == NULL)
+  if (!tg_provider_scan_object (&document, data + start, end - start, root_names, N_ROOT, root, error))
     return FALSE;
 
   /* Errors after the 200 come as a chunk with an error member (OpenRouter
    * also sends a choice with finish_reason "error" alongside). */
-  if (json_object_has_member (root, "error"))
-    {
-      ErrorInfo info;
-
-      if (read_error (root, &info))
-        {
-          set_error_from_body (&info, error);
-          return FALSE;
-        }
-    }
-
-  if (!first_choice (root, &choice, &has_choices, error))
+  if (root[ROOT_ERROR].type != TG_JSON_NONE && body_error (data + start, end - start, error))
     return FALSE;
 
-  if (choice != NULL)
+  /* usage is null on every chunk but the last one (choices: []) when
+   * include_usage is set. */
+  if (!first_choice (&document, &root[ROOT_CHOICES], choice, &found, error) ||
+      !parse_choice (&document, root, choice, found, CHOICE_DELTA, result, &usage, error))
     {
-      if (!tg_provider_json_get_object (choice, "delta", &delta_object, error) ||
-          !tg_provider_json_get_string (choice, "finish_reason", &finish_reason, error))
-        return FALSE;
-      if (delta_object != NULL && !append_content (delta_object, text, error))
-        return FALSE;
+      g_string_truncate (result->text, from);
+      return FALSE;
     }
 
-  /* null on every chunk but the last one (choices: []) when include_usage is set. */
-  if (!tg_provider_json_get_object (root, "usage", &usage_object, error) ||
-      !tg_provider_json_get_string (root, "model", &model, error))
-    return FALSE;
-  if (usage_object != NULL && !parse_usage (usage_object, &usage, error))
-    return FALSE;
-
-  if (text->len > 0)
-    {
-      g_string_append_len (result->text, text->str, text->len);
-      if (delta != NULL)
-        *delta = g_strndup (text->str, text->len);
-    }
   result->usage = usage;
-  if (finish_reason != NULL)
-    {
-      g_free (result->finish_reason);
-      result->finish_reason = g_strdup (finish_reason);
-    }
-  if (model != NULL)
-    {
-      g_free (result->model);
-      result->model = g_strdup (model);
-    }
+  apply_names (result, root, choice, found);
+  tg_provider_set_delta (result, from, delta);
   return TRUE;
 }
 
