@@ -549,6 +549,42 @@ test_first_byte_timeout (Fixture       *fixture,
   g_assert_cmpstr (((TgUsageRecord *) rows->pdata[0])->outcome, ==, "timeout");
 }
 
+/* The catalogue is loaded again, as when a provider is edited in the
+ * preferences: every provider the old one held is freed. */
+static gboolean
+reload_catalog_cb (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  g_autofree char *path = g_build_filename (fixture->dir, "catalog.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  GPtrArray *before = tg_catalog_get_providers (fixture->catalog);
+
+  g_assert_true (tg_catalog_load_file (fixture->catalog, file, &error));
+  g_assert_no_error (error);
+  g_assert_true (tg_catalog_get_providers (fixture->catalog) != before);
+  return G_SOURCE_REMOVE;
+}
+
+/* A request in flight keeps the catalogue it started with: the provider it
+ * names in its error is still whole after the catalogue changed under it
+ * (under ASan this was a use after free). */
+static void
+test_catalog_changes_mid_request (Fixture       *fixture,
+                                  gconstpointer  user_data)
+{
+  TgMockReply slow_failure = { .status = 500, .first_byte_delay_ms = 300 };
+  g_auto(Outcome) outcome = { 0 };
+
+  tg_ai_client_set_retry_policy (fixture->client, 1, 10, 40, 5000);
+  tg_mock_provider_enqueue (fixture->mock, mock_format (fixture), &slow_failure);
+  g_timeout_add (50, reload_catalog_cb, fixture);
+  send (fixture, TRUE, NULL, &outcome);
+
+  g_assert_error (outcome.error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_SERVER);
+  g_assert_true (g_str_has_prefix (outcome.error->message, "Mock "));
+}
+
 static void
 test_reply_size_cap (Fixture       *fixture,
                      gconstpointer  user_data)
@@ -984,6 +1020,8 @@ main (int   argc,
   g_test_add ("/ai-client/fallback/open-circuit", Fixture, NULL, fixture_setup, test_fallback_open_circuit,
               fixture_teardown);
   g_test_add ("/ai-client/hard-limit", Fixture, NULL, fixture_setup, test_hard_limit_refuses, fixture_teardown);
+  g_test_add ("/ai-client/catalog-changes-mid-request", Fixture, NULL, fixture_setup,
+              test_catalog_changes_mid_request, fixture_teardown);
   for (guint f = 0; f < G_N_ELEMENTS (formats); f++)
     for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
       {

@@ -70,6 +70,13 @@ candidate_free (Candidate *candidate)
 }
 
 typedef struct {
+  /* What the request is resolved against, taken once when it is sent: a
+   * snapshot, so a provider edited in the preferences meanwhile does not
+   * free what data->provider points to, and one copy of the preferences for
+   * every step. */
+  TgCatalog                 *catalog;
+  TgPreferences             *prefs;      /* nullable: no store, no config */
+
   /* The request, resolved: the candidate being tried. */
   const TgCatalogProvider   *provider;
   const TgProviderAdapter   *adapter;
@@ -188,6 +195,8 @@ send_data_free (gpointer user_data)
   g_clear_pointer (&data->keyed, g_strfreev);
   g_clear_error (&data->fallback_error);
   g_free (data->read_buffer);
+  g_clear_pointer (&data->prefs, tg_preferences_free);
+  g_clear_object (&data->catalog);
   g_free (data);
 }
 
@@ -912,13 +921,13 @@ select_candidate (TgAiClient *self,
   const Candidate *candidate = g_ptr_array_index (data->chain, index);
   const TgModelCapabilities *model;
 
-  data->provider = tg_catalog_get_provider (self->catalog, candidate->provider_id);
+  data->provider = tg_catalog_get_provider (data->catalog, candidate->provider_id);
   data->adapter = tg_provider_adapter_for_format (data->provider->wire_format);
   g_free (data->provider_id);
   data->provider_id = g_strdup (candidate->provider_id);
   g_free (data->model_id);
   data->model_id = g_strdup (candidate->model_id);
-  model = tg_catalog_get_model (self->catalog, candidate->provider_id, candidate->model_id);
+  model = tg_catalog_get_model (data->catalog, candidate->provider_id, candidate->model_id);
   g_clear_pointer (&data->model, tg_model_capabilities_free);
   data->model = model ? tg_model_capabilities_copy (model) : NULL;
   g_clear_pointer (&data->api_key, tg_secret_store_free_key);
@@ -943,7 +952,7 @@ add_fallbacks (TgAiClient                *self,
   for (guint i = 0; prefs->fallback_order[i] != NULL; i++)
     {
       const char *id = prefs->fallback_order[i];
-      const TgCatalogProvider *provider = tg_catalog_get_provider (self->catalog, id);
+      const TgCatalogProvider *provider = tg_catalog_get_provider (data->catalog, id);
       g_autofree char *model_id = NULL;
       Candidate *candidate;
       gboolean known = FALSE;
@@ -978,7 +987,7 @@ resolve (TgAiClient  *self,
          const char  *first_keyed,
          GError     **error)
 {
-  g_autoptr(TgPreferences) prefs = load_preferences (self);
+  const TgPreferences *prefs = data->prefs;
   const char *provider_id = data->requested_provider;
   const char *model_id = data->requested_model;
   const TgCatalogProvider *provider;
@@ -1000,7 +1009,7 @@ resolve (TgAiClient  *self,
       return FALSE;
     }
 
-  provider = tg_catalog_get_provider (self->catalog, provider_id);
+  provider = tg_catalog_get_provider (data->catalog, provider_id);
   if (provider == NULL)
     {
       g_set_error (error, TG_AI_CLIENT_ERROR, TG_AI_CLIENT_ERROR_UNKNOWN_PROVIDER,
@@ -1010,7 +1019,7 @@ resolve (TgAiClient  *self,
   if (model_id == NULL)
     model_id = provider->default_model;
 
-  model = tg_catalog_get_model (self->catalog, provider->id, model_id);
+  model = tg_catalog_get_model (data->catalog, provider->id, model_id);
   if (model == NULL && !(provider->local || provider->user_defined))
     {
       /* Sending it would make a request whose cost nobody can tell. */
@@ -1058,7 +1067,7 @@ try_candidate (GTask *task)
         g_task_return_error (task, g_steal_pointer (&data->fallback_error));
       else
         {
-          const TgCatalogProvider *provider = tg_catalog_get_provider (self->catalog, first->provider_id);
+          const TgCatalogProvider *provider = tg_catalog_get_provider (data->catalog, first->provider_id);
 
           g_task_return_new_error (task, TG_AI_CLIENT_ERROR, TG_AI_CLIENT_ERROR_PROVIDER_DOWN,
                                    data->chain->len > 1
@@ -1116,14 +1125,12 @@ keyed_providers_cb (GObject      *source,
                     gpointer      user_data)
 {
   GTask *task = user_data;
-  TgAiClient *self = g_task_get_source_object (task);
   SendData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) ids = tg_secret_store_list_finish (TG_SECRET_STORE (source), res, &error);
-  g_autoptr(TgPreferences) prefs = load_preferences (self);
-  GPtrArray *providers = tg_catalog_get_providers (self->catalog);
+  GPtrArray *providers = tg_catalog_get_providers (data->catalog);
   gboolean need_first_keyed = data->requested_provider == NULL &&
-                              (prefs == NULL || prefs->default_provider == NULL);
+                              (data->prefs == NULL || data->prefs->default_provider == NULL);
 
   if (!need_first_keyed)
     {
@@ -1168,7 +1175,7 @@ tg_ai_client_send_async (TgAiClient          *self,
                          gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(TgPreferences) prefs = NULL;
+  const TgPreferences *prefs;
   SendData *data;
 
   g_return_if_fail (TG_IS_AI_CLIENT (self));
@@ -1201,7 +1208,9 @@ tg_ai_client_send_async (TgAiClient          *self,
 
   /* The keyring's list (no secret loaded) tells the first-run provider, and
    * which fallbacks have a key. */
-  prefs = load_preferences (self);
+  data->catalog = tg_catalog_snapshot (self->catalog);
+  data->prefs = load_preferences (self);
+  prefs = data->prefs;
   if ((request->provider_id == NULL && (prefs == NULL || prefs->default_provider == NULL)) ||
       (!data->no_fallback && self->config != NULL && prefs != NULL && prefs->fallback_order[0] != NULL))
     {
