@@ -756,30 +756,43 @@ forget_watcher (TgStatusNotifier *self)
   g_clear_pointer (&self->watcher_owner, g_free);
 }
 
+/* The reply of a call to the watcher, or NULL. *@cancelled: the watcher went
+ * away or the item did, so the caller must not touch it. Any other failure is
+ * logged at debug level: the tray staying empty is what Preferences reports. */
+static GVariant *
+finish_watcher_call (GObject       *source,
+                     GAsyncResult  *result,
+                     const char    *what,
+                     gboolean      *cancelled)
+{
+  g_autoptr(GError) error = NULL;
+  GVariant *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+
+  *cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  if (reply == NULL && !*cancelled)
+    g_debug ("Tray: %s: %s", what, error->message);
+  return reply;
+}
+
 static void
 on_host_property_ready (GObject      *source,
                         GAsyncResult *result,
                         gpointer      user_data)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) value = NULL;
-  TgStatusNotifier *self;
+  gboolean cancelled;
 
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  /* Cancelled: the watcher went away or @self did; do not touch it. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  reply = finish_watcher_call (source, result, "cannot ask the watcher for a host", &cancelled);
+  if (cancelled)
     return;
-
-  self = user_data;
   if (reply == NULL)
     {
-      g_debug ("Tray: cannot ask the watcher for a host: %s", error->message);
-      set_host_available (self, FALSE);
+      set_host_available (user_data, FALSE);
       return;
     }
   g_variant_get (reply, "(v)", &value);
-  set_host_available (self,
+  set_host_available (user_data,
                       g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN) &&
                       g_variant_get_boolean (value));
 }
@@ -812,24 +825,13 @@ on_register_ready (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
-  TgStatusNotifier *self;
+  gboolean cancelled;
 
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  self = user_data;
-  if (reply == NULL)
-    {
-      /* The watcher is there but refuses: the tray stays empty, which is
-       * what Preferences reports; nothing for a log above debug. */
-      g_debug ("Tray: the watcher refused the item: %s", error->message);
-      set_registered (self, FALSE);
-      return;
-    }
-  set_registered (self, TRUE);
+  /* Failing here, the watcher is there but refuses the item. */
+  reply = finish_watcher_call (source, result, "the watcher refused the item", &cancelled);
+  if (!cancelled)
+    set_registered (user_data, reply != NULL);
 }
 
 /* Registers with the current watcher once the bus has answered about the
