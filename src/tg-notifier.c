@@ -404,10 +404,16 @@ send_budget (TgNotifier           *self,
              const TgBudgetStatus *status,
              gboolean              exceeded)
 {
-  g_autofree char *spent = tg_money_format_cents (status->spent_micros);
-  g_autofree char *budget = tg_money_format_cents (status->budget_micros);
+  g_autofree char *spent = NULL;
+  g_autofree char *budget = NULL;
   g_autofree char *body = NULL;
 
+  /* A focused window says it with a toast of its own. */
+  if (!self->enabled || self->window_active)
+    return;
+
+  spent = tg_money_format_cents (status->spent_micros);
+  budget = tg_money_format_cents (status->budget_micros);
   /* Translators: "$20.00 of $25.00 spent." */
   body = g_strdup_printf (_("%s of %s spent."), spent, budget);
   if (exceeded && status->hard_limit)
@@ -435,7 +441,7 @@ threshold_crossed_cb (TgAnalyticsService *analytics,
   g_autofree char *title = NULL;
 
   /* ::budget-exceeded follows and says more than "100 % used". */
-  if (!self->enabled || self->window_active || status->exceeded)
+  if (status->exceeded)
     return;
 
   title = threshold_title (status->period, percent);
@@ -447,8 +453,7 @@ budget_exceeded_cb (TgAnalyticsService *analytics,
                     TgBudgetStatus     *status,
                     TgNotifier         *self)
 {
-  if (self->enabled && !self->window_active)
-    send_budget (self, exceeded_title (status->period), status, TRUE);
+  send_budget (self, exceeded_title (status->period), status, TRUE);
 }
 
 static void
