@@ -11,6 +11,7 @@
 #include "tg-application.h"
 #include "tg-money.h"
 #include "tg-status-notifier.h"
+#include "tg-usage-writer.h"
 #include "tg-autostart.h"
 #include "tg-notifier.h"
 #include "tg-window.h"
@@ -666,6 +667,10 @@ tg_application_shutdown (GApplication *app)
   if (self->health != NULL)
     tg_health_monitor_stop (self->health);
   release_background_hold (self);
+  /* Rows of answered requests are written off the main loop: none is left
+   * behind when the process ends. */
+  if (self->db != NULL)
+    tg_usage_writer_flush (tg_db_get_usage_writer (self->db));
   /* Before GApplication lets go of the bus connection the item lives on. */
   g_clear_handle_id (&self->tray_update_source, g_source_remove);
   g_clear_object (&self->tray);

@@ -25,6 +25,7 @@
 #include "tg-health-monitor.h"
 #include "tg-money.h"
 #include "tg-secret-store.h"
+#include "tg-usage-writer.h"
 
 /* The longest API key we accept; real ones are under 200 bytes. */
 #define MAX_KEY_LENGTH 4096
@@ -767,6 +768,11 @@ cmd_ask (int    argc,
   g_main_loop_run (state.loop);
   g_source_remove (sigint_source);
   g_main_loop_unref (state.loop);
+  /* The answer's row is written off the main loop: it and the budget check
+   * that follows it are done before the process ends. */
+  tg_usage_writer_flush (tg_db_get_usage_writer (db));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
 
   if (state.response == NULL)
     {

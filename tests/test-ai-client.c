@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tg-ai-client.h"
+#include "tg-usage-writer.h"
 #include "tg-mock-provider.h"
 #include "tg-test-utils.h"
 
@@ -47,6 +48,8 @@ typedef struct {
   GString      *text;
   guint         n_deltas;
   GCancellable *cancel_after_first;
+  gint64        recorded_id;   /* the last row ::attempt-recorded told of */
+  guint         n_recorded;
 } Outcome;
 
 static void
@@ -154,6 +157,46 @@ on_sent (GObject      *source,
 }
 
 static void
+on_recorded (TgAiClient    *client,
+             TgUsageRecord *record,
+             gpointer       user_data)
+{
+  Outcome *outcome = user_data;
+
+  g_assert_cmpint (record->id, >, 0);
+  outcome->recorded_id = record->id;
+  outcome->n_recorded++;
+}
+
+/* The answering attempt's row is written after the reply is returned: waits
+ * for the writer, then runs what its completions queued on this context. */
+static void
+wait_for_rows (TgDb *db)
+{
+  tg_usage_writer_flush (tg_db_get_usage_writer (db));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* Sends on @client with @outcome, then waits for the rows. */
+static void
+run_request (TgAiClient        *client,
+             TgDb              *db,
+             const TgAiRequest *request,
+             GCancellable      *cancellable,
+             Outcome           *outcome)
+{
+  gulong handler = g_signal_connect (client, "attempt-recorded", G_CALLBACK (on_recorded), outcome);
+
+  outcome->loop = g_main_loop_new (NULL, FALSE);
+  outcome->text = g_string_new (NULL);
+  tg_ai_client_send_async (client, request, on_delta, outcome, cancellable, on_sent, outcome);
+  g_main_loop_run (outcome->loop);
+  wait_for_rows (db);
+  g_signal_handler_disconnect (client, handler);
+}
+
+static void
 outcome_clear (Outcome *outcome)
 {
   g_clear_pointer (&outcome->loop, g_main_loop_unref);
@@ -180,18 +223,17 @@ send (Fixture      *fixture,
   request.prompt = "Explain WAL mode in one line.";
   request.stream = stream;
 
-  outcome->loop = g_main_loop_new (NULL, FALSE);
-  outcome->text = g_string_new (NULL);
-  tg_ai_client_send_async (fixture->client, &request, on_delta, outcome, cancellable, on_sent, outcome);
-  g_main_loop_run (outcome->loop);
+  run_request (fixture->client, fixture->db, &request, cancellable, outcome);
 }
 
 static GPtrArray *
 usage_rows (Fixture *fixture)
 {
   g_autoptr(GError) error = NULL;
-  GPtrArray *rows = tg_db_list_usage (fixture->db, 0, G_MAXINT64, 0, &error);
+  GPtrArray *rows;
 
+  wait_for_rows (fixture->db);
+  rows = tg_db_list_usage (fixture->db, 0, G_MAXINT64, 0, &error);
   g_assert_no_error (error);
   /* Oldest first reads better in assertions. */
   for (guint i = 0; i < rows->len / 2; i++)
@@ -263,7 +305,8 @@ check_reply (Fixture  *fixture,
   rows = usage_rows (fixture);
   g_assert_cmpuint (rows->len, ==, 1);
   row = g_ptr_array_index (rows, 0);
-  g_assert_cmpint (row->id, ==, outcome.response->record_id);
+  g_assert_cmpint (row->id, ==, outcome.recorded_id);
+  g_assert_cmpuint (outcome.n_recorded, ==, 1);
   g_assert_cmpstr (row->outcome, ==, "ok");
   g_assert_cmpstr (row->provider_id, ==, formats[fixture->format].id);
   g_assert_cmpint (row->input_tokens, ==, input);
@@ -397,7 +440,8 @@ test_retry_after (Fixture       *fixture,
   g_assert_cmpstr (first->outcome, !=, "ok");
   g_assert_cmpstr (second->outcome, ==, "ok");
   g_assert_cmpint (second->fallback_of, ==, first->id);
-  g_assert_cmpint (second->id, ==, outcome.response->record_id);
+  g_assert_cmpint (second->id, ==, outcome.recorded_id);
+  g_assert_cmpuint (outcome.n_recorded, ==, 2);
 }
 
 static void
@@ -745,10 +789,7 @@ send_preferred (Fixture  *fixture,
 
   request.prompt = "Explain WAL mode in one line.";
   request.no_fallback = no_fallback;
-  outcome->loop = g_main_loop_new (NULL, FALSE);
-  outcome->text = g_string_new (NULL);
-  tg_ai_client_send_async (fixture->client, &request, on_delta, outcome, NULL, on_sent, outcome);
-  g_main_loop_run (outcome->loop);
+  run_request (fixture->client, fixture->db, &request, NULL, outcome);
 }
 
 static guint
@@ -803,7 +844,8 @@ test_fallback_answers (Fixture       *fixture,
   g_assert_cmpstr (answered->provider_id, ==, "mock-anthropic");
   g_assert_cmpstr (answered->outcome, ==, "ok");
   g_assert_cmpint (answered->fallback_of, ==, failed->id);
-  g_assert_cmpint (answered->id, ==, outcome.response->record_id);
+  g_assert_cmpint (answered->id, ==, outcome.recorded_id);
+  g_assert_cmpuint (outcome.n_recorded, ==, 2);
 
   /* The failure reached the health monitor as a passive result. */
   {
@@ -978,6 +1020,52 @@ test_hard_limit_refuses (Fixture       *fixture,
   g_assert_cmpuint (usage_rows_count (fixture), ==, 2);
 }
 
+/* Another process holding the store's write lock holds back neither the
+ * reply nor the main loop, and loses no row: the row waits on the writer
+ * thread and lands once the lock is let go. (Written on the main thread, the
+ * reply waited out the 5 s busy timeout and its row was lost.) */
+static void
+test_locked_store (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgDb) other = tg_db_open (tg_db_get_path (fixture->db), TG_DB_OPEN_NO_MIGRATE, &error);
+  g_auto(Outcome) outcome = { 0 };
+  g_autoptr(GPtrArray) rows = NULL;
+  TgAiRequest request = TG_AI_REQUEST_INIT;
+  TgUsageWriter *writer = tg_db_get_usage_writer (fixture->db);
+  gulong handler;
+
+  g_assert_no_error (error);
+  g_assert_true (tg_db_begin (other, &error));
+  g_assert_no_error (error);
+
+  request.provider_id = formats[fixture->format].id;
+  request.prompt = "Explain WAL mode in one line.";
+  handler = g_signal_connect (fixture->client, "attempt-recorded", G_CALLBACK (on_recorded), &outcome);
+  outcome.loop = g_main_loop_new (NULL, FALSE);
+  outcome.text = g_string_new (NULL);
+  tg_ai_client_send_async (fixture->client, &request, on_delta, &outcome, NULL, on_sent, &outcome);
+  g_main_loop_run (outcome.loop);
+  g_assert_no_error (outcome.error);
+  g_assert_nonnull (outcome.response);
+  /* The reply came while the lock was still held: its row is still queued. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (outcome.n_recorded, ==, 0);
+  g_assert_cmpuint (tg_usage_writer_get_pending (writer), ==, 1);
+
+  g_assert_true (tg_db_commit (other, &error));
+  g_assert_no_error (error);
+  rows = usage_rows (fixture);
+  g_signal_handler_disconnect (fixture->client, handler);
+  g_assert_cmpuint (outcome.n_recorded, ==, 1);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpint (((TgUsageRecord *) rows->pdata[0])->id, ==, outcome.recorded_id);
+  g_assert_cmpstr (((TgUsageRecord *) rows->pdata[0])->outcome, ==, "ok");
+  g_assert_cmpint (((TgUsageRecord *) rows->pdata[0])->cost_micros, ==, outcome.response->cost_micros);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1020,6 +1108,7 @@ main (int   argc,
   g_test_add ("/ai-client/fallback/open-circuit", Fixture, NULL, fixture_setup, test_fallback_open_circuit,
               fixture_teardown);
   g_test_add ("/ai-client/hard-limit", Fixture, NULL, fixture_setup, test_hard_limit_refuses, fixture_teardown);
+  g_test_add ("/ai-client/locked-store", Fixture, NULL, fixture_setup, test_locked_store, fixture_teardown);
   g_test_add ("/ai-client/catalog-changes-mid-request", Fixture, NULL, fixture_setup,
               test_catalog_changes_mid_request, fixture_teardown);
   for (guint f = 0; f < G_N_ELEMENTS (formats); f++)

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "tg-analytics-service.h"
+#include "tg-usage-writer.h"
 #include "tg-test-utils.h"
 #include "tg-usage-test-utils.h"
 
@@ -957,6 +958,75 @@ test_usage_recorded (void)
 }
 
 static void
+record_async_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  TgUsageRecord **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = tg_analytics_service_record_finish (TG_ANALYTICS_SERVICE (source), result, &error);
+  g_assert_no_error (error);
+}
+
+/* Off the main thread: while another process holds the write lock the row
+ * waits, its cost already counts against the budget (a hard limit holds),
+ * and the signals and alerts follow once it is in the store. */
+static void
+test_record_async (void)
+{
+  Env env;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TgDb) other = NULL;
+  g_autoptr(TgUsageRecord) record = NULL;
+  g_autoptr(TgUsageRecord) written = NULL;
+  g_autoptr(TgBudgetStatus) status = NULL;
+
+  env_init (&env, "UTC");
+  env.clock.now = tg_test_utc_ms (2026, 3, 15, 12, 0, 0, 0);
+  set_budget (&env, 1000000, TG_BUDGET_PERIOD_DAILY, TRUE);
+  spend (&env, 400000);
+  g_assert_cmpstr (env_take_log (&env), ==, "u");
+
+  other = tg_db_open (tg_db_get_path (env.db), TG_DB_OPEN_NO_MIGRATE, &error);
+  g_assert_no_error (error);
+  g_assert_true (tg_db_begin (other, &error));
+  g_assert_no_error (error);
+
+  record = tg_test_make_usage (env.clock.now, "openai", "gpt-5", "ok", 10, 10, 0, FALSE, 600000);
+  tg_analytics_service_record_async (env.service, record, record_async_cb, &written);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  /* Still waiting for the lock: nothing told, but the spend is counted. */
+  g_assert_null (written);
+  g_assert_cmpstr (env_take_log (&env), ==, "");
+  status = tg_analytics_service_get_budget_status (env.service, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (status->spent_micros, ==, 1000000);
+  g_assert_true (status->exceeded);
+  g_assert_false (tg_analytics_service_check_budget (env.service, &error));
+  g_assert_error (error, TG_ANALYTICS_ERROR, TG_ANALYTICS_ERROR_BUDGET_EXHAUSTED);
+  g_clear_error (&error);
+  g_clear_pointer (&status, tg_budget_status_free);
+
+  g_assert_true (tg_db_commit (other, &error));
+  g_assert_no_error (error);
+  tg_usage_writer_flush (tg_db_get_usage_writer (env.db));
+  while (written == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (written->id, >, 0);
+  g_assert_cmpint (written->cost_micros, ==, 600000);
+  g_assert_cmpstr (env_take_log (&env), ==, "u t50 t80 t100 x");
+
+  /* Counted once: written, it is no longer pending. */
+  status = tg_analytics_service_get_budget_status (env.service, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (status->spent_micros, ==, 1000000);
+
+  env_clear (&env);
+}
+
+static void
 test_thresholds_once (void)
 {
   Env env;
@@ -1517,6 +1587,7 @@ main (int   argc,
   g_test_add_func ("/analytics/time-series/by-provider-zones", test_time_series_by_provider_zones);
   g_test_add_func ("/analytics/periods", test_periods);
   g_test_add_func ("/analytics/usage-recorded", test_usage_recorded);
+  g_test_add_func ("/analytics/record-async", test_record_async);
   g_test_add_func ("/analytics/budget/thresholds-once", test_thresholds_once);
   g_test_add_func ("/analytics/budget/several-at-once", test_thresholds_several_at_once);
   g_test_add_func ("/analytics/budget/next-period", test_thresholds_next_period);

@@ -14,6 +14,7 @@
 #include "tg-ai-client.h"
 #include "tg-ndjson-reader.h"
 #include "tg-sse-parser.h"
+#include "tg-usage-writer.h"
 
 #define READ_CHUNK           16384
 #define MAX_ERROR_BODY       (64 * 1024)
@@ -132,6 +133,11 @@ typedef struct {
   TgNdjsonReader            *ndjson;
   GError                    *stream_error;
   gboolean                   delivered;  /* some text reached the caller */
+
+  /* A failed attempt whose row is being written (fail_attempt()). */
+  GError                    *failure;
+  gint64                     failure_retry_after_ms;
+  gboolean                   failure_delivered;
 } SendData;
 
 /* Each takes over the caller's reference to @task. */
@@ -194,6 +200,7 @@ send_data_free (gpointer user_data)
   g_clear_pointer (&data->chain, g_ptr_array_unref);
   g_clear_pointer (&data->keyed, g_strfreev);
   g_clear_error (&data->fallback_error);
+  g_clear_error (&data->failure);
   g_free (data->read_buffer);
   g_clear_pointer (&data->prefs, tg_preferences_free);
   g_clear_object (&data->catalog);
@@ -273,18 +280,55 @@ elapsed_ms (SendData *data,
   return (until_us - data->start_us) / 1000;
 }
 
-/* Writes the attempt's row; the request goes on even if the store fails,
- * and says so in the log, because the reply itself is not lost. */
-static gint64
-record_attempt (TgAiClient   *self,
-                SendData     *data,
-                const char   *outcome,
-                TgUsage      *usage,
-                gboolean     *estimated,
-                gint64       *cost)
+/* A row on its way to the store; the request waits for it only when it
+ * must know the row's id (a failed attempt, which the next one points to). */
+typedef struct {
+  TgAiClient *client;
+  GTask      *task;     /* nullable: nobody waits */
+  char       *provider_id;
+} Recording;
+
+static void decide_after_failure (GTask  *task,
+                                  gint64  record_id);
+
+static void
+attempt_written_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
-  g_autoptr(TgUsageRecord) record = tg_usage_record_new ();
+  Recording *recording = user_data;
+  g_autoptr(TgUsageRecord) record = NULL;
   g_autoptr(GError) error = NULL;
+
+  record = TG_IS_ANALYTICS_SERVICE (source)
+             ? tg_analytics_service_record_finish (TG_ANALYTICS_SERVICE (source), result, &error)
+             : tg_usage_writer_insert_finish (result, &error);
+  /* The request goes on even if the store failed, and the log says so,
+   * because the reply itself is not lost. */
+  if (record == NULL)
+    g_warning ("Could not record a request to %s: %s", recording->provider_id, error->message);
+  else
+    g_signal_emit (recording->client, signals[ATTEMPT_RECORDED], 0, record);
+
+  if (recording->task != NULL)
+    decide_after_failure (recording->task, record != NULL ? record->id : 0);
+
+  g_clear_object (&recording->task);
+  g_object_unref (recording->client);
+  g_free (recording->provider_id);
+  g_free (recording);
+}
+
+/* The attempt's row, metered. */
+static TgUsageRecord *
+build_record (TgAiClient *self,
+              SendData   *data,
+              const char *outcome,
+              TgUsage    *usage,
+              gboolean   *estimated,
+              gint64     *cost)
+{
+  TgUsageRecord *record = tg_usage_record_new ();
   gint64 now_us = g_get_monotonic_time ();
 
   *estimated = meter (data, usage);
@@ -312,17 +356,34 @@ record_attempt (TgAiClient   *self,
                               record->latency_first_token_ms >= 0 ? record->latency_first_token_ms
                                                                   : record->latency_total_ms,
                               record->http_status, g_str_equal (outcome, "ok") ? NULL : outcome);
+  return record;
+}
 
-  if (self->analytics != NULL ? !tg_analytics_service_record (self->analytics, record, &error)
-                              : (self->db == NULL || !tg_db_insert_usage (self->db, record, &error)))
+/* Queues @record, written off the main thread; @task (nullable) goes on in
+ * decide_after_failure() once the row is in. */
+static void
+queue_record (TgAiClient          *self,
+              const TgUsageRecord *record,
+              GTask               *task)
+{
+  Recording *recording;
+
+  if (self->analytics == NULL && self->db == NULL)
     {
-      g_warning ("Could not record a request to %s: %s", data->provider_id,
-                 error ? error->message : "no store");
-      return 0;
+      g_warning ("Could not record a request to %s: no store", record->provider_id);
+      if (task != NULL)
+        decide_after_failure (task, 0);
+      return;
     }
 
-  g_signal_emit (self, signals[ATTEMPT_RECORDED], 0, record);
-  return record->id;
+  recording = g_new0 (Recording, 1);
+  recording->client = g_object_ref (self);
+  recording->task = task != NULL ? g_object_ref (task) : NULL;
+  recording->provider_id = g_strdup (record->provider_id);
+  if (self->analytics != NULL)
+    tg_analytics_service_record_async (self->analytics, record, attempt_written_cb, recording);
+  else
+    tg_usage_writer_insert_async (tg_db_get_usage_writer (self->db), record, attempt_written_cb, recording);
 }
 
 static void
@@ -331,14 +392,17 @@ finish_success (GTask *task)
   TgAiClient *self = g_task_get_source_object (task);
   SendData *data = g_task_get_task_data (task);
   TgAiResponse *response = g_new0 (TgAiResponse, 1);
+  g_autoptr(TgUsageRecord) record = NULL;
   gint64 now_us = g_get_monotonic_time ();
 
   /* A whole reply arrives at once: its first token is its last. */
   if (data->first_token_us == 0)
     data->first_token_us = now_us;
 
-  response->record_id = record_attempt (self, data, "ok", &response->usage,
-                                        &response->tokens_estimated, &response->cost_micros);
+  /* The reply is the caller's now; its row follows (::attempt-recorded). */
+  record = build_record (self, data, "ok", &response->usage, &response->tokens_estimated,
+                         &response->cost_micros);
+  queue_record (self, record, NULL);
   response->provider_id = g_strdup (data->provider_id);
   response->model_id = g_strdup (data->model_id);
   response->text = g_strdup (data->result->text->str);
@@ -405,7 +469,9 @@ has_next_candidate (TgAiClient *self,
   return FALSE;
 }
 
-/* The attempt failed with @error (TG_PROVIDER_ERROR, code a TgErrorClass). */
+/* The attempt failed with @error (TG_PROVIDER_ERROR, code a TgErrorClass):
+ * its row is queued, and what comes next is decided once the row is in,
+ * since a retry or a fallback points to it. */
 static void
 fail_attempt (GTask  *task,
               GError *error,
@@ -413,21 +479,40 @@ fail_attempt (GTask  *task,
 {
   TgAiClient *self = g_task_get_source_object (task);
   SendData *data = g_task_get_task_data (task);
-  TgErrorClass error_class = error->code;
-  gboolean cancelled = error_class == TG_ERROR_CLASS_CANCELLED;
+  g_autoptr(TgUsageRecord) record = NULL;
   TgUsage usage;
   gboolean estimated;
   gint64 cost;
-  gint64 record_id;
 
   g_assert (error->domain == TG_PROVIDER_ERROR);
 
-  record_id = record_attempt (self, data, tg_error_class_to_string (error_class), &usage, &estimated, &cost);
+  record = build_record (self, data, tg_error_class_to_string (error->code), &usage, &estimated, &cost);
+  g_clear_error (&data->failure);
+  data->failure = error;
+  data->failure_retry_after_ms = retry_after_ms;
+  data->failure_delivered = data->delivered;
+  /* Nothing of the attempt (timers, stream) may act while the row is written. */
+  clear_attempt (data);
+  queue_record (self, record, task);
+}
+
+/* After a failed attempt's row (@record_id, 0 if it could not be written):
+ * fall back, retry, or fail. The caller keeps its reference to @task. */
+static void
+decide_after_failure (GTask  *task,
+                      gint64  record_id)
+{
+  TgAiClient *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+  GError *error = g_steal_pointer (&data->failure);
+  gint64 retry_after_ms = data->failure_retry_after_ms;
+  TgErrorClass error_class = error->code;
+  gboolean cancelled = error_class == TG_ERROR_CLASS_CANCELLED;
 
   /* With a healthy fallback left, a retryable failure moves on at once: the
    * next provider is the retry, and the user waits for no backoff. Never once
    * text reached the caller: it would see a second reply after the first. */
-  if (!cancelled && !data->delivered &&
+  if (!cancelled && !data->failure_delivered &&
       tg_error_class_is_retryable (error_class) &&
       has_next_candidate (self, data))
     {
@@ -436,7 +521,6 @@ fail_attempt (GTask  *task,
       g_clear_error (&data->fallback_error);
       data->fallback_error = error;
       data->previous_record_id = record_id;
-      clear_attempt (data);
       data->chain_index++;
       /* Our caller keeps its reference; the next attempt needs its own. */
       try_candidate (g_object_ref (task));
@@ -444,7 +528,7 @@ fail_attempt (GTask  *task,
     }
 
   /* Retry only what may go better, and never once text reached the caller. */
-  if (!cancelled && !data->delivered &&
+  if (!cancelled && !data->failure_delivered &&
       tg_error_class_is_retryable (error_class) &&
       data->provider_attempt < self->max_attempts &&
       (retry_after_ms < 0 || retry_after_ms <= self->max_retry_after_ms))
@@ -454,13 +538,11 @@ fail_attempt (GTask  *task,
       g_debug ("%s: attempt %u failed (%s), retrying in %u ms",
                data->provider_id, data->attempt, tg_error_class_to_string (error_class), delay);
       data->previous_record_id = record_id;
-      clear_attempt (data);
       g_error_free (error);
       data->retry_source = g_timeout_add (delay, retry_cb, g_object_ref (task));
       return;
     }
 
-  clear_attempt (data);
   if (cancelled)
     {
       g_error_free (error);

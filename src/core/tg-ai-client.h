@@ -53,7 +53,6 @@ typedef struct {
   gint64    cost_micros;
   gint64    latency_first_token_ms;
   gint64    latency_total_ms;
-  gint64    record_id;          /* the ai_usage_analytics row of the answering attempt */
   guint     attempts;           /* attempts in all, over every provider tried */
   char     *fallback_from;      /* the provider asked first when another one answered, else NULL */
 } TgAiResponse;
@@ -102,6 +101,10 @@ void          tg_ai_client_set_retry_policy   (TgAiClient     *self,
                                                guint           max_delay_ms,
                                                guint           max_retry_after_ms);
 
+/* Every attempt is recorded, failed ones included. A failed attempt's row is
+ * written before the request goes on (the next attempt points to it); the
+ * answering attempt's row is written after the reply is returned, off the
+ * main thread: ::attempt-recorded says when it is in the store. */
 void          tg_ai_client_send_async         (TgAiClient          *self,
                                                const TgAiRequest   *request,
                                                TgAiDeltaFunc        delta_func,

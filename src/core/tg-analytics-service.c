@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include "tg-analytics-service.h"
+#include "tg-usage-writer.h"
 
 #include <string.h>
 
@@ -92,6 +93,9 @@ struct _TgAnalyticsService
   GTimeZone       *tz;
   guint            week_start;  /* GDateWeekday; 0: the locale's */
   BudgetMemory     memory;
+  /* The cost of rows queued by record_async() and not written yet: counted
+   * as spent, so a hard limit holds while the writer catches up. */
+  gint64           pending_micros;
 };
 
 G_DEFINE_FINAL_TYPE (TgAnalyticsService, tg_analytics_service, G_TYPE_OBJECT)
@@ -574,6 +578,8 @@ compute_status (TgAnalyticsService  *self,
 
   if ((spent = read_spent (self, start_ms, end_ms, error)) < 0)
     return NULL;
+  /* Rows still on their way to the store are requests of the last moments. */
+  spent += self->pending_micros;
   if (prefs != NULL && prefs->budget_micros > 0 &&
       !load_fired (self, prefs, start_ms, fired, &exceeded_fired, error))
     return NULL;
@@ -725,6 +731,68 @@ tg_analytics_service_record (TgAnalyticsService  *self,
 
   /* The attempt stays recorded (record->id is set) even if this fails. */
   return check_alerts (self, record, error);
+}
+
+static void
+row_written_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TgAnalyticsService *self = g_task_get_source_object (task);
+  const TgUsageRecord *queued = g_task_get_task_data (task);
+  g_autoptr(TgUsageRecord) record = NULL;
+  g_autoptr(GError) error = NULL;
+
+  self->pending_micros -= queued->cost_micros;
+  record = tg_usage_writer_insert_finish (result, &error);
+  if (record == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_signal_emit (self, signals[USAGE_RECORDED], 0, record);
+  /* The row is in the store whatever happens to its alerts. */
+  if (!check_alerts (self, record, &error))
+    g_warning ("Could not check the budget after a request: %s", error->message);
+  g_task_return_pointer (task, g_steal_pointer (&record), (GDestroyNotify) tg_usage_record_free);
+}
+
+void
+tg_analytics_service_record_async (TgAnalyticsService  *self,
+                                   const TgUsageRecord *record,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (TG_IS_ANALYTICS_SERVICE (self));
+  g_return_if_fail (record != NULL);
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, tg_analytics_service_record_async);
+  if (!require_store (self, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_task_set_task_data (task, tg_usage_record_copy (record), (GDestroyNotify) tg_usage_record_free);
+  self->pending_micros += record->cost_micros;
+  tg_usage_writer_insert_async (tg_db_get_usage_writer (self->db), record, row_written_cb,
+                                g_steal_pointer (&task));
+}
+
+TgUsageRecord *
+tg_analytics_service_record_finish (TgAnalyticsService  *self,
+                                    GAsyncResult        *result,
+                                    GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 TgBudgetStatus *

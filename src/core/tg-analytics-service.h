@@ -2,7 +2,8 @@
  * recommendations (DESIGN §4).
  *
  * Every request attempt is recorded through tg_analytics_service_record()
- * (TgAiClient calls it). Aggregates come from TgDb's roll-ups; budget periods
+ * or, off the main thread, tg_analytics_service_record_async() (TgAiClient
+ * calls it). Aggregates come from TgDb's roll-ups; budget periods
  * are in the user's local time zone, weeks start on the locale's first day. */
 #pragma once
 
@@ -86,6 +87,18 @@ void                tg_analytics_service_set_week_start (TgAnalyticsService *sel
 gboolean            tg_analytics_service_record       (TgAnalyticsService *self,
                                                        TgUsageRecord      *record,
                                                        GError            **error);
+/* The same, with the row written off the main thread (tg-usage-writer.h):
+ * the signals and the budget check follow on the caller's main context once
+ * it is in the store. Until then its cost counts as spent in the budget
+ * status, so a hard limit is never passed by a row still on its way. The
+ * result is the row as written, its id set. */
+void                tg_analytics_service_record_async (TgAnalyticsService  *self,
+                                                       const TgUsageRecord *record,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+TgUsageRecord      *tg_analytics_service_record_finish (TgAnalyticsService *self,
+                                                        GAsyncResult       *result,
+                                                        GError            **error);
 
 /* Aggregates over from_ms <= time < to_ms. */
 TgUsageAggregate   *tg_analytics_service_get_totals      (TgAnalyticsService *self, gint64 from_ms, gint64 to_ms, GError **error);

@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include "tg-db.h"
+#include "tg-usage-writer.h"
 
 #include <errno.h>
 #include <string.h>
@@ -295,6 +296,7 @@ struct _TgDb
   sqlite3       *db;
   sqlite3_stmt  *stmts[N_STMTS];
   guint          busy_timeout_ms;
+  TgUsageWriter *usage_writer;  /* created with the first queued row */
 };
 
 G_DEFINE_FINAL_TYPE (TgDb, tg_db, G_TYPE_OBJECT)
@@ -1118,6 +1120,8 @@ tg_db_finalize (GObject *object)
 {
   TgDb *self = (TgDb *) object;
 
+  /* Its rows are written before this connection goes. */
+  g_clear_object (&self->usage_writer);
   tg_db_clear_stmts (self);
 
   if (self->db != NULL)
@@ -1321,6 +1325,16 @@ tg_db_get_path (TgDb *self)
   g_return_val_if_fail (TG_IS_DB (self), NULL);
 
   return self->path;
+}
+
+TgUsageWriter *
+tg_db_get_usage_writer (TgDb *self)
+{
+  g_return_val_if_fail (TG_IS_DB (self), NULL);
+
+  if (self->usage_writer == NULL)
+    self->usage_writer = tg_usage_writer_new (self->path, self->busy_timeout_ms);
+  return self->usage_writer;
 }
 
 void

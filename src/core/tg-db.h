@@ -215,6 +215,9 @@ const char          *tg_budget_period_to_string     (TgBudgetPeriod period);
 gboolean             tg_budget_period_from_string   (const char *str, TgBudgetPeriod *out);
 gboolean             tg_db_outcome_is_valid         (const char *outcome);
 
+/* tg-usage-writer.h, which needs this header. */
+typedef struct _TgUsageWriter TgUsageWriter;
+
 #define TG_TYPE_DB (tg_db_get_type ())
 G_DECLARE_FINAL_TYPE (TgDb, tg_db, TG, DB, GObject)
 
@@ -229,6 +232,10 @@ TgDb          *tg_db_open_default           (GError        **error);
 const char    *tg_db_get_path               (TgDb           *self);
 void           tg_db_set_busy_timeout       (TgDb           *self,
                                              guint           timeout_ms);
+/* The writer that writes usage rows off the main thread, on a connection of
+ * its own (tg-usage-writer.h); it takes the busy timeout in force when it is
+ * first asked for. Finalizing @self waits for its rows. */
+TgUsageWriter *tg_db_get_usage_writer       (TgDb           *self);
 
 /* PRAGMA data_version: changes when another connection (another process,
  * or another TgDb here) commits, never for this one's own writes; -1 when it

@@ -20,6 +20,7 @@
 #include "tg-secret-store.h"
 #include "tg-test-utils.h"
 #include "tg-ui-test-utils.h"
+#include "tg-usage-writer.h"
 
 /* Generous: valgrind (docs/testing.md) slows everything down many times. */
 #define WAIT_TIMEOUT_US (100 * G_USEC_PER_SEC)
@@ -213,14 +214,22 @@ send_and_wait (Fixture *fixture)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->view), "prompt.send", NULL));
   g_assert_true (tg_prompt_view_is_busy (fixture->view));
   wait_for (fixture, is_idle, "the reply");
+  /* The answer's row, and the budget alerts that follow it, come after the
+   * reply: once the writer thread is done, their completions are queued here. */
+  tg_usage_writer_flush (tg_db_get_usage_writer (fixture->db));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
 }
 
 static GPtrArray *
 usage_rows (Fixture *fixture)
 {
   g_autoptr(GError) error = NULL;
-  GPtrArray *rows = tg_db_list_usage (fixture->db, 0, G_MAXINT64, 0, &error);
+  GPtrArray *rows;
 
+  /* An answer's row is written after the reply, on the writer thread. */
+  tg_usage_writer_flush (tg_db_get_usage_writer (fixture->db));
+  rows = tg_db_list_usage (fixture->db, 0, G_MAXINT64, 0, &error);
   g_assert_no_error (error);
   return rows;
 }
