@@ -740,11 +740,11 @@ row_written_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   TgAnalyticsService *self = g_task_get_source_object (task);
-  const TgUsageRecord *queued = g_task_get_task_data (task);
+  const gint64 *queued_cost = g_task_get_task_data (task);
   g_autoptr(TgUsageRecord) record = NULL;
   g_autoptr(GError) error = NULL;
 
-  self->pending_micros -= queued->cost_micros;
+  self->pending_micros -= *queued_cost;
   record = tg_usage_writer_insert_finish (result, &error);
   if (record == NULL)
     {
@@ -779,7 +779,8 @@ tg_analytics_service_record_async (TgAnalyticsService  *self,
       return;
     }
 
-  g_task_set_task_data (task, tg_usage_record_copy (record), (GDestroyNotify) tg_usage_record_free);
+  /* Only its cost is needed back: the writer keeps its own copy of the row. */
+  g_task_set_task_data (task, g_memdup2 (&record->cost_micros, sizeof record->cost_micros), g_free);
   self->pending_micros += record->cost_micros;
   tg_usage_writer_insert_async (tg_db_get_usage_writer (self->db), record, row_written_cb,
                                 g_steal_pointer (&task));
