@@ -780,7 +780,7 @@ capture_string (const Capture *cap,
   gsize i;
 
 #ifdef TG_HAVE_BYTES16
-  for (; q + 16 <= cap->end; q += 16)
+  for (; cap->end - q >= 16; q += 16)
     {
       TgBytes16 v;
       guint first;
