@@ -414,6 +414,163 @@ test_lookup (void)
   g_assert_cmpint (scanner.error, ==, TG_JSON_SCAN_ERROR_SYNTAX);
 }
 
+/* Capture */
+
+enum { CAP_A, CAP_B, CAP_ARR, CAP_C, CAP_X, N_CAP };
+static const TgJsonWanted cap_b_members[] = { { "c", 1, CAP_C, FALSE, NULL, 0 } };
+static const TgJsonWanted cap_element_members[] = { { "x", 1, CAP_X, FALSE, NULL, 0 } };
+static const TgJsonWanted cap_wanted[] = {
+  { "a", 1, CAP_A, FALSE, NULL, 0 },
+  { "b", 1, CAP_B, FALSE, cap_b_members, 1 },
+  { "arr", 3, CAP_ARR, TRUE, cap_element_members, 1 },
+};
+
+static void
+assert_same_value (const TgJsonValue *a,
+                   const TgJsonValue *b)
+{
+  g_assert_cmpint (a->type, ==, b->type);
+  if (a->type == TG_JSON_NONE)
+    return;
+  g_assert_true (a->start == b->start);
+  g_assert_cmpuint (a->length, ==, b->length);
+  g_assert_cmpuint (a->depth, ==, b->depth);
+  g_assert_cmpuint (a->escaped, ==, b->escaped);
+  g_assert_cmpuint (a->integer, ==, b->integer);
+}
+
+/* Captures @json; when capture takes it, the full scanner must accept it
+ * and look up the very same values, nested ones included. */
+static gboolean
+capture (const char *json)
+{
+  static const char * const root_names[] = { "a", "b", "arr" };
+  static const char * const c_name[] = { "c" };
+  static const char * const x_name[] = { "x" };
+  TgJsonScanner scanner, full, inner;
+  TgJsonValue values[N_CAP], root[3], nested;
+  gsize length = strlen (json);
+
+  tg_json_scanner_init (&scanner, json, length);
+  if (!tg_json_scanner_capture (&scanner, cap_wanted, G_N_ELEMENTS (cap_wanted), values, N_CAP))
+    return FALSE;
+
+  if (scan (json, length) != TG_JSON_SCAN_OK)
+    g_error ("capture took what the scanner refuses: %s", json);
+  tg_json_scanner_init (&full, json, length);
+  g_assert_true (tg_json_scanner_lookup (&full, root_names, 3, root));
+  for (guint i = 0; i < 3; i++)
+    assert_same_value (&values[i], &root[i]);
+
+  nested.type = TG_JSON_NONE;
+  if (root[CAP_B].type == TG_JSON_OBJECT)
+    {
+      tg_json_scanner_init_at (&inner, &full, &root[CAP_B]);
+      g_assert_true (tg_json_scanner_lookup (&inner, c_name, 1, &nested));
+    }
+  assert_same_value (&values[CAP_C], &nested);
+
+  nested.type = TG_JSON_NONE;
+  if (root[CAP_ARR].type == TG_JSON_ARRAY)
+    {
+      tg_json_scanner_init_at (&inner, &full, &root[CAP_ARR]);
+      g_assert_true (tg_json_scanner_enter_array (&inner));
+      if (tg_json_scanner_next_element (&inner))
+        g_assert_true (tg_json_scanner_lookup (&inner, x_name, 1, &nested));
+    }
+  assert_same_value (&values[CAP_X], &nested);
+  return TRUE;
+}
+
+static void
+test_capture (void)
+{
+  /* Scalars valid and not, each where capture reads it: a wanted member,
+   * an unwanted one, a nested wanted one, inside an array. */
+  static const char * const scalars[] = {
+    "0", "-0", "12", "-12", "1.5", "-1.5e10", "1E+2", "1e-2", "0.0", "123456789012345678901234567890",
+    "true", "false", "null", "\"\"", "\"a\"", "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0041\\ud83d\\ude00\"",
+    "\"é€😀\"", "\"\\u0000\"",
+    "01", "1.", ".5", "-", "1e", "+1", "0x1", "tru", "nul", "True", "\"\\a\"", "\"\\u12\"", "\"\\ud800\"",
+    "\"\xff\"", "\"\xc0\x80\"", "\"\xed\xa0\x80\"", "\"a\x01\"", "\"abc", "'a'", "[1,]", "{\"k\":1,}", "[", "{",
+    "{\"k\" 1}", "{1:2}", "[1 2]", "", " ",
+  };
+  static const char * const shapes[] = {
+    "{\"a\":%s}", "{\"z\":%s}", "{\"b\":{\"c\":%s}}", "{\"arr\":[{\"x\":%s}]}", "{\"z\":[%s,%s]}",
+    " \t{ \"a\" : %s , \"z\" : [ %s ] }\r\n",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (scalars); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (shapes); j++)
+      {
+        g_autoptr(GString) json = g_string_new (shapes[j]);
+
+        g_string_replace (json, "%s", scalars[i], 0);
+        capture (json->str);
+      }
+
+  /* Strings of every length up to past two vectors, with a byte that needs
+   * a closer look at each place; then at the very end of the data. */
+  for (gsize length = 0; length < 40; length++)
+    for (gsize at = 0; at <= length; at++)
+      {
+        static const char * const specials[] = { "\\n", "\\u00e9", "\xc3\xa9", "\x01", "\xff", "\\q", "\"" };
+
+        for (guint k = 0; k < G_N_ELEMENTS (specials); k++)
+          {
+            g_autoptr(GString) text = g_string_new (NULL);
+            g_autofree char *json = NULL;
+            g_autofree char *tail = NULL;
+
+            for (gsize n = 0; n < length; n++)
+              g_string_append_c (text, n == at ? '#' : 'a' + n % 26);
+            if (at < length)
+              g_string_replace (text, "#", specials[k], 1);
+            json = g_strdup_printf ("{\"a\":\"%s\",\"z\":1}", text->str);
+            capture (json);
+            tail = g_strdup_printf ("{\"z\":1,\"%s\":0}", text->str);
+            capture (tail);
+          }
+      }
+
+  /* What it takes, with the values lookup gives. */
+  g_assert_true (capture ("{}"));
+  g_assert_true (capture ("{\"a\":1,\"b\":{\"c\":\"x\",\"d\":[1,{}]},\"arr\":[{\"x\":true,\"y\":2}],\"z\":{\"a\":9}}"));
+  g_assert_true (capture ("{\"arr\":[]}"));
+  g_assert_true (capture ("{\"arr\":[ ]}"));
+  g_assert_true (capture ("{\"arr\":{\"x\":1}}"));   /* no element: x is not looked for */
+  g_assert_true (capture ("{\"b\":[{\"c\":1}]}"));   /* b is no element table */
+  g_assert_true (capture ("{\"z\":1,\"z\":2}"));     /* repeats of what is not wanted */
+  g_assert_true (capture ("{\"z\":{\"a\":1,\"a\":2},\"a\":3}"));
+  g_assert_true (capture ("{\"z\":{\"\\u0061\":1}}"));  /* escaped keys where nothing is wanted: fine */
+
+  /* What it leaves to the full read. */
+  g_assert_false (capture ("{\"a\":1,\"a\":2}"));
+  g_assert_false (capture ("{\"b\":{\"c\":1,\"c\":2}}"));
+  g_assert_false (capture ("{\"\\u0061\":1}"));
+  g_assert_false (capture ("{\"\\u0061x\":1}"));
+  g_assert_false (capture ("{\"arr\":[{\"x\":1},{\"x\":2}]}"));
+  g_assert_false (capture ("{\"arr\":[1]}"));
+  g_assert_false (capture ("[]"));
+  g_assert_false (capture ("{} {}"));
+  g_assert_false (capture ("{}x"));
+
+  /* Depth: declined past the limit (the full read says why), taken at it. */
+  {
+    g_autoptr(GString) json = g_string_new ("{\"z\":");
+
+    for (guint i = 1; i < TG_JSON_SCAN_MAX_DEPTH; i++)
+      g_string_append_c (json, '[');
+    for (guint i = 1; i < TG_JSON_SCAN_MAX_DEPTH; i++)
+      g_string_append_c (json, ']');
+    g_string_append_c (json, '}');
+    g_assert_true (capture (json->str));
+    g_string_insert (json, 5, "[");
+    g_string_insert (json, json->len - 1, "]");
+    g_assert_false (capture (json->str));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -428,6 +585,7 @@ main (int   argc,
   g_test_add_func ("/json-scan/numbers", test_numbers);
   g_test_add_func ("/json-scan/iterate", test_iterate);
   g_test_add_func ("/json-scan/lookup", test_lookup);
+  g_test_add_func ("/json-scan/capture", test_capture);
 
   return g_test_run ();
 }

@@ -598,6 +598,81 @@ classify (guint        status,
   adapter ()->classify_error (status, headers, body, retry_ms, error);
 }
 
+/* Only one choice is asked for: the first with index 0 or with no integer
+ * index counts, the others are ignored, and only the entries before it must
+ * be objects. Pinned for chunks and replies alike, whichever way the event
+ * is read (in one pass, or the long way for repeats, escapes and several
+ * choices). */
+static void
+test_one_choice (void)
+{
+  static const struct {
+    const char *choices;   /* the choices member, its entries use "%s" for delta or message */
+    const char *text;      /* NULL: BAD_RESPONSE */
+  } cases[] = {
+    { "\"choices\":[{\"index\":0,\"%s\":{\"content\":\"one\"}}]", "one" },
+    { "\"choices\":[{\"index\":1,\"%s\":{\"content\":\"no\"}},{\"index\":0,\"%s\":{\"content\":\"yes\"}}]", "yes" },
+    { "\"choices\":[{\"index\":0,\"%s\":{\"content\":\"first\"}},{\"index\":0,\"%s\":{\"content\":\"second\"}}]", "first" },
+    { "\"choices\":[{\"%s\":{\"content\":\"no index\"}}]", "no index" },
+    { "\"choices\":[{\"index\":\"0\",\"%s\":{\"content\":\"string\"}}]", "string" },
+    { "\"choices\":[{\"index\":1.0,\"%s\":{\"content\":\"fraction\"}}]", "fraction" },
+    { "\"choices\":[{\"index\":null,\"%s\":{\"content\":\"null\"}}]", "null" },
+    { "\"choices\":[{\"index\":0,\"%s\":{\"content\":\"then junk\"}},7,\"x\"]", "then junk" },
+    { "\"choices\":[{\"index\":0,\"%s\":{\"content\":\"a\",\"content\":\"last\"}}]", "last" },
+    { "\"choices\":[{\"index\":0,\"%s\":{\"content\":\"old\"}}],\"choices\":[{\"index\":0,\"%s\":{\"content\":\"new\"}}]", "new" },
+    { "\"choic\\u0065s\":[{\"index\":0,\"%s\":{\"cont\\u0065nt\":\"escaped\"}}]", "escaped" },
+    { "\"choices\":[{\"index\":1,\"%s\":{\"content\":\"x\"}},{\"index\":99999999999999999999,\"%s\":{\"content\":\"y\"}}]", "" },
+    { "\"choices\":[7,{\"index\":0,\"%s\":{\"content\":\"x\"}}]", NULL },
+    { "\"choices\":[{\"index\":1},[],{\"index\":0,\"%s\":{\"content\":\"x\"}}]", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GString) chunk = g_string_new (cases[i].choices);
+      g_autoptr(GString) reply = g_string_new (cases[i].choices);
+      g_autoptr(TgChatResult) result = tg_chat_result_new ();
+      g_autoptr(TgChatResult) reply_result = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GError) reply_error = NULL;
+      gboolean ok;
+
+      g_string_replace (chunk, "%s", "delta", 0);
+      g_string_prepend (chunk, "{\"model\":\"m\",");
+      g_string_append (chunk, "}");
+      g_test_message ("chunk: %s", chunk->str);
+      ok = adapter ()->parse_stream_event ("message", chunk->str, result, NULL, &error);
+      if (cases[i].text == NULL)
+        {
+          g_assert_false (ok);
+          g_assert_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE);
+          g_assert_cmpstr (error->message, ==, "The provider’s reply has a value of the wrong type for “choices”");
+        }
+      else
+        {
+          g_assert_no_error (error);
+          g_assert_true (ok);
+          g_assert_cmpstr (result->text->str, ==, cases[i].text);
+        }
+
+      /* A reply without a choice is an error of its own. */
+      g_string_replace (reply, "%s", "message", 0);
+      g_string_prepend (reply, "{\"model\":\"m\",");
+      g_string_append (reply, "}");
+      g_test_message ("reply: %s", reply->str);
+      reply_result = tg_provider_test_parse_reply (adapter (), reply->str, &reply_error);
+      if (cases[i].text == NULL || *cases[i].text == '\0')
+        {
+          g_assert_null (reply_result);
+          g_assert_error (reply_error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE);
+        }
+      else
+        {
+          g_assert_no_error (reply_error);
+          g_assert_cmpstr (reply_result->text->str, ==, cases[i].text);
+        }
+    }
+}
+
 static void
 test_classify_error (void)
 {
@@ -686,6 +761,7 @@ main (int   argc,
   g_test_add_func ("/provider-openai/stream/no-usage", test_stream_no_usage);
   g_test_add_func ("/provider-openai/stream/error-event", test_stream_error_event);
   g_test_add_func ("/provider-openai/stream/malformed", test_stream_malformed);
+  g_test_add_func ("/provider-openai/one-choice", test_one_choice);
   g_test_add_func ("/provider-openai/classify-error/table", test_classify_error);
   g_test_add_func ("/provider-openai/classify-error/insufficient-quota", test_classify_insufficient_quota);
   g_test_add_func ("/provider-openai/classify-error/retry-after-ms", test_classify_retry_after_ms);

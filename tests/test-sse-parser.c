@@ -237,6 +237,45 @@ test_too_large (void)
   }
 }
 
+/* The parser tells valid lines from invalid ones itself, word by word: it
+ * must say what g_utf8_validate_len() says, at any position in a line
+ * (vector-sized runs, their edges, the tail), and mend invalid ones as
+ * g_utf8_make_valid() does. */
+static void
+test_utf8_as_glib (void)
+{
+  static const char * const pieces[] = {
+    "\xc3\xa9", "\xe2\x80\x94", "\xf0\x9f\x98\x80", "\xef\xbf\xbe",   /* valid, a noncharacter too */
+    "\xf4\x8f\xbf\xbf", "\xed\x9f\xbf", "\xee\x80\x80",
+    "\xff", "\x80", "\xc0\x80", "\xc1\xbf", "\xe0\x80\xaf", "\xe0\x9f\xbf", /* stray, overlong */
+    "\xed\xa0\x80", "\xed\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", /* surrogates, past U+10FFFF */
+    "\xe2\x82", "\xf0\x9f\x98", "\xc3", "\xe2\x28\xa1",                    /* cut short */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (pieces); i++)
+    for (gsize before = 0; before <= 40; before += (before < 20 ? 1 : 7))
+      {
+        g_autoptr(GString) line = g_string_new (NULL);
+        g_autoptr(GString) stream = g_string_new ("data: ");
+        g_autofree char *expected_data = NULL;
+        g_autofree char *expected = NULL;
+        g_autofree char *got = NULL;
+
+        for (gsize j = 0; j < before; j++)
+          g_string_append_c (line, 'a' + j % 26);
+        g_string_append (line, pieces[i]);
+        g_string_append (line, "xyz");
+        g_string_append_len (stream, line->str, line->len);
+        g_string_append (stream, "\n\n");
+
+        expected_data = g_utf8_validate_len (line->str, line->len, NULL)
+                        ? g_strdup (line->str) : g_utf8_make_valid (line->str, line->len);
+        expected = g_strdup_printf ("message|%s|\n", expected_data);
+        got = parse (stream->str);
+        g_assert_cmpstr (got, ==, expected);
+      }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -250,6 +289,7 @@ main (int   argc,
   g_test_add_func ("/sse/id-and-retry", test_id_and_retry);
   g_test_add_func ("/sse/bom", test_bom);
   g_test_add_func ("/sse/utf8", test_utf8);
+  g_test_add_func ("/sse/utf8-as-glib", test_utf8_as_glib);
   g_test_add_func ("/sse/split-anywhere", test_split_anywhere);
   g_test_add_func ("/sse/truncated", test_truncated);
   g_test_add_func ("/sse/too-large", test_too_large);

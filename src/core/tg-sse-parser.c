@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "tg-bytes.h"
+
 #define DEFAULT_MAX_SIZE (16 * 1024 * 1024)
 
 G_DEFINE_QUARK (tg-sse-parser-error-quark, tg_sse_parser_error)
@@ -75,15 +77,15 @@ dispatch (TgSseParser *self)
     }
 
   if (self->data->str[self->data->len - 1] == '\n')
-    g_string_truncate (self->data, self->data->len - 1);
+    self->data->str[--self->data->len] = '\0';
 
   event.type = self->event_type->len > 0 ? self->event_type->str : "message";
   event.data = self->data->str;
   event.last_id = self->last_event_id;
   self->func (&event, self->user_data);
 
-  g_string_truncate (self->data, 0);
-  g_string_truncate (self->event_type, 0);
+  tg_string_clear (self->data);
+  tg_string_clear (self->event_type);
 }
 
 /* A retry: value: digits only, saturating as g_ascii_strtoll() does. */
@@ -117,60 +119,92 @@ field_is (const char *field,
   return length == name_length && memcmp (field, name, length) == 0;
 }
 
-/* No NUL and nothing past 0x7F: nearly every line of a stream of JSON, told
- * eight bytes at a time (g_utf8_validate_len() looks at one). */
+/* Valid UTF-8 without a NUL, as g_utf8_validate_len() tells it: nearly
+ * every line of a stream of JSON, which is plain ASCII bar a few characters.
+ * Plain bytes go sixteen (or eight) at a time; a sequence past 0x7F is
+ * checked where it is. */
 static gboolean
-is_plain_ascii (const char *line,
-                gsize       length)
+is_valid_line (const char *line,
+               gsize       length)
 {
   const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
   const guint64 highs = G_GUINT64_CONSTANT (0x8080808080808080);
   gsize i = 0;
 
-  for (; i + 8 <= length; i += 8)
+#ifdef TG_HAVE_BYTES16
+  /* A plain line, the rule, in one sweep that does not stop to look where. */
+  if (length >= 16)
     {
-      guint64 word;
+      TgBytes16 any = { 0 };
+      TgBytes16 v;
 
-      memcpy (&word, line + i, sizeof word);
-      /* A zero byte borrows into its high bit; a byte past 0x7F has it set. */
-      if (((word - ones) | word) & highs)
-        return FALSE;
+      for (; i + 16 <= length; i += 16)
+        {
+          memcpy (&v, line + i, sizeof v);
+          /* Signed, a byte past 0x7F is below zero. */
+          any |= v <= 0;
+        }
+      memcpy (&v, line + length - 16, sizeof v);
+      any |= v <= 0;
+      if (tg_bytes16_first (any) == 16)
+        return TRUE;
+      i = 0;
     }
-  for (; i < length; i++)
-    if (line[i] == '\0' || (guchar) line[i] >= 0x80)
-      return FALSE;
+#endif
+
+  while (i < length)
+    {
+      guchar b;
+      gsize n;
+
+#ifdef TG_HAVE_BYTES16
+      for (; i + 16 <= length; i += 16)
+        {
+          TgBytes16 v;
+
+          memcpy (&v, line + i, sizeof v);
+          /* Signed, a byte past 0x7F is below zero. */
+          if (tg_bytes16_first (v <= 0) < 16)
+            break;
+        }
+#endif
+      for (; i + 8 <= length; i += 8)
+        {
+          guint64 word;
+
+          memcpy (&word, line + i, sizeof word);
+          /* A zero byte borrows into its high bit; a byte past 0x7F has it set. */
+          if (((word - ones) | word) & highs)
+            break;
+        }
+
+      /* One at a time up to the next plain run. */
+      for (; i < length && (gint8) line[i] > 0; i++)
+        ;
+      if (i >= length)
+        break;
+      b = (guchar) line[i];
+      if (b == 0)
+        return FALSE;
+      n = tg_utf8_sequence ((const guchar *) line + i, (const guchar *) line + length);
+      if (n == 0)
+        return FALSE;
+      i += n;
+    }
   return TRUE;
 }
 
-/* One complete line, without its line end; @line need not be terminated. */
+/* A line that is not empty, as valid UTF-8 (@has_nul: it held a NUL that
+ * became U+FFFD). */
 static gboolean
-process_line (TgSseParser *self,
-              const char  *line,
-              gsize        length,
-              GError     **error)
+process_field (TgSseParser *self,
+               const char  *line,
+               gsize        length,
+               gboolean     has_nul,
+               GError     **error)
 {
-  g_autofree char *valid = NULL;
   const char *colon, *value;
   gsize field_length, value_length;
-  gboolean has_nul = FALSE;
-
-  if (length == 0)
-    {
-      dispatch (self);
-      return TRUE;
-    }
-
-  /* Invalid UTF-8 becomes U+FFFD, as the spec's decoder does (a NUL byte
-   * too). A valid line, which nearly every line is, is read where it is. */
-  if (!is_plain_ascii (line, length) && !g_utf8_validate_len (line, length, NULL))
-    {
-      /* A NUL would end the C string early: the spec ignores an id holding one,
-       * and provider payloads (JSON) never carry a raw one. */
-      has_nul = memchr (line, '\0', length) != NULL;
-      valid = g_utf8_make_valid (line, length);
-      line = valid;
-      length = strlen (valid);
-    }
 
   if (line[0] == ':')
     return TRUE;
@@ -201,8 +235,8 @@ process_line (TgSseParser *self,
                        "An event’s data exceeds %" G_GSIZE_FORMAT " bytes", self->max_size);
           return FALSE;
         }
-      g_string_append_len (self->data, value, value_length);
-      g_string_append_c (self->data, '\n');
+      tg_string_append_bytes (self->data, value, value_length);
+      tg_string_append_bytes (self->data, "\n", 1);
     }
   else if (field_is (line, field_length, "event", 5))
     {
@@ -222,6 +256,33 @@ process_line (TgSseParser *self,
   /* Any other field is ignored. */
 
   return TRUE;
+}
+
+/* One complete line, without its line end; @line need not be terminated. */
+static gboolean
+process_line (TgSseParser *self,
+              const char  *line,
+              gsize        length,
+              GError     **error)
+{
+  if (length == 0)
+    {
+      dispatch (self);
+      return TRUE;
+    }
+
+  /* Invalid UTF-8 becomes U+FFFD, as the spec's decoder does (a NUL byte
+   * too). A valid line, which nearly every line is, is read where it is. */
+  if (G_LIKELY (is_valid_line (line, length)))
+    return process_field (self, line, length, FALSE, error);
+
+  {
+    g_autofree char *valid = g_utf8_make_valid (line, length);
+
+    /* A NUL would end the C string early: the spec ignores an id holding one,
+     * and provider payloads (JSON) never carry a raw one. */
+    return process_field (self, valid, strlen (valid), memchr (line, '\0', length) != NULL, error);
+  }
 }
 
 static gboolean
@@ -312,7 +373,7 @@ tg_sse_parser_feed (TgSseParser *self,
       if (end == NULL)
         {
           /* The rest of the line comes with the next bytes. */
-          g_string_append_len (self->line, start, line_length);
+          tg_string_append_bytes (self->line, start, line_length);
           break;
         }
 
@@ -324,9 +385,9 @@ tg_sse_parser_feed (TgSseParser *self,
         ok = process_line (self, start, line_length, error);
       else
         {
-          g_string_append_len (self->line, start, line_length);
+          tg_string_append_bytes (self->line, start, line_length);
           ok = process_line (self, self->line->str, self->line->len, error);
-          g_string_truncate (self->line, 0);
+          tg_string_clear (self->line);
         }
       if (!ok)
         return FALSE;

@@ -12,7 +12,11 @@
  * single quotes, leading zeros, "1." and ".5", hex numbers, unknown escapes,
  * raw control characters and a second value after the first, all of which
  * the scanner refuses on purpose. json-glib is not even given those: it leaks
- * the first of two values, and recurses once per level of nesting. */
+ * the first of two values, and recurses once per level of nesting.
+ *
+ * tg_json_scanner_capture(), the one-pass read of the stream hot path, is
+ * held to the scanner: it may decline anything, but must take nothing the
+ * scanner refuses, and must find the members lookup finds. */
 
 #include <string.h>
 
@@ -172,6 +176,47 @@ compare (const TgJsonScanner *document,
     }
 }
 
+/* tg_json_scanner_capture(), the one-pass read of the adapters' hot path,
+ * must take nothing the scanner refuses, and find what lookup finds. */
+enum { CAP_CHOICES, CAP_MODEL, CAP_A, CAP_INDEX, CAP_DELTA, CAP_CONTENT, N_CAP };
+static const TgJsonWanted delta_wanted[] = { { "content", 7, CAP_CONTENT, FALSE, NULL, 0 } };
+static const TgJsonWanted choice_wanted[] = {
+  { "index", 5, CAP_INDEX, FALSE, NULL, 0 },
+  { "delta", 5, CAP_DELTA, FALSE, delta_wanted, 1 },
+};
+static const TgJsonWanted root_wanted[] = {
+  { "choices", 7, CAP_CHOICES, TRUE, choice_wanted, 2 },
+  { "model", 5, CAP_MODEL, FALSE, NULL, 0 },
+  { "a", 1, CAP_A, FALSE, NULL, 0 },
+};
+
+static void
+check_capture (const char *data,
+               gsize       size,
+               gboolean    valid)
+{
+  static const char * const names[] = { "choices", "model", "a" };
+  TgJsonScanner scanner;
+  TgJsonValue values[N_CAP], found[G_N_ELEMENTS (names)];
+
+  tg_json_scanner_init (&scanner, data, size);
+  if (!tg_json_scanner_capture (&scanner, root_wanted, G_N_ELEMENTS (root_wanted), values, N_CAP))
+    return;
+  if (!valid)
+    fuzz_fail ("capture took what the scanner refuses");
+
+  tg_json_scanner_init (&scanner, data, size);
+  if (!tg_json_scanner_lookup (&scanner, names, G_N_ELEMENTS (names), found))
+    fuzz_fail ("capture took what lookup refuses");
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (values[i].type != found[i].type ||
+        (found[i].type != TG_JSON_NONE &&
+         (values[i].start != found[i].start || values[i].length != found[i].length ||
+          values[i].depth != found[i].depth || values[i].escaped != found[i].escaped ||
+          values[i].integer != found[i].integer)))
+      fuzz_fail ("capture and lookup see \"%s\" differently", names[i]);
+}
+
 int
 LLVMFuzzerTestOneInput (const guint8 *data,
                         size_t        size)
@@ -180,9 +225,12 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   g_autoptr(GError) error = NULL;
   TgJsonScanner scanner;
   TgJsonValue root;
+  gboolean valid;
 
   tg_json_scanner_init (&scanner, (const char *) data, size);
-  if (!tg_json_scanner_read (&scanner, &root) || !tg_json_scanner_finish (&scanner))
+  valid = tg_json_scanner_read (&scanner, &root) && tg_json_scanner_finish (&scanner);
+  check_capture ((const char *) data, size, valid);
+  if (!valid)
     {
       if (scanner.error == TG_JSON_SCAN_OK || scanner.error_pos > size)
         fuzz_fail ("a refusal without an error, or past the end");

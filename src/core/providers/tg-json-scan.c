@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "tg-bytes.h"
 #include "tg-json-scan.h"
 
 static gboolean
@@ -29,7 +30,8 @@ skip_space (TgJsonScanner *self)
     {
       char c = self->data[self->pos];
 
-      if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
+      /* Compact JSON, the rule, has none: one test tells. */
+      if ((guchar) c > ' ' || (c != ' ' && c != '\n' && c != '\r' && c != '\t'))
         break;
       self->pos++;
     }
@@ -111,46 +113,6 @@ hex4 (const char *p)
   if (a < 0 || b < 0 || c < 0 || d < 0)
     return -1;
   return (a << 12) | (b << 8) | (c << 4) | d;
-}
-
-/* The length of the UTF-8 sequence at @p (before @end), 0 if invalid.
- * Unicode's table 3-7 of well-formed sequences. */
-static inline gsize
-utf8_sequence (const guchar *p,
-               const guchar *end)
-{
-  gsize avail = end - p;
-  guchar c = p[0];
-  guchar lo = 0x80, hi = 0xBF;
-  gsize n;
-
-  if (c >= 0xC2 && c <= 0xDF)
-    n = 2;
-  else if (c >= 0xE0 && c <= 0xEF)
-    {
-      n = 3;
-      if (c == 0xE0)
-        lo = 0xA0;
-      else if (c == 0xED)
-        hi = 0x9F;  /* no surrogates */
-    }
-  else if (c >= 0xF0 && c <= 0xF4)
-    {
-      n = 4;
-      if (c == 0xF0)
-        lo = 0x90;
-      else if (c == 0xF4)
-        hi = 0x8F;  /* nothing past U+10FFFF */
-    }
-  else
-    return 0;
-
-  if (avail < n || p[1] < lo || p[1] > hi)
-    return 0;
-  for (gsize i = 2; i < n; i++)
-    if (p[i] < 0x80 || p[i] > 0xBF)
-      return 0;
-  return n;
 }
 
 #define ONES  G_GUINT64_CONSTANT (0x0101010101010101)
@@ -247,6 +209,30 @@ skip_trusted_string (TgJsonScanner *self,
   return TRUE;
 }
 
+/* skip_unmarked (special_bytes), sixteen bytes at a time where vectors
+ * allow, then eight. */
+static inline gsize
+skip_plain16 (const char *data,
+              gsize       i,
+              gsize       length)
+{
+#ifdef TG_HAVE_BYTES16
+  while (i + 16 <= length)
+    {
+      TgBytes16 v;
+      guint first;
+
+      memcpy (&v, data + i, sizeof v);
+      /* Signed, a byte past 0x7F is below 0x20 too. */
+      first = tg_bytes16_first ((v < 0x20) | (v == '"') | (v == '\\'));
+      if (first < 16)
+        return i + first;
+      i += 16;
+    }
+#endif
+  return skip_unmarked (data, i, length, special_bytes);
+}
+
 /* The string at pos (its opening quote), validated: where its closing quote is. */
 static gboolean
 validate_string (TgJsonScanner *self,
@@ -261,8 +247,8 @@ validate_string (TgJsonScanner *self,
     {
       guchar b;
 
-      /* Most of a string is plain ASCII: eight bytes at a time, then one. */
-      i = skip_unmarked (data, i, length, special_bytes);
+      /* Most of a string is plain ASCII: sixteen or eight bytes at a time, then one. */
+      i = skip_plain16 (data, i, length);
       while (i < length)
         {
           b = (guchar) data[i];
@@ -350,7 +336,7 @@ validate_string (TgJsonScanner *self,
         }
 
       {
-        gsize n = utf8_sequence ((const guchar *) data + i, (const guchar *) data + length);
+        gsize n = tg_utf8_sequence ((const guchar *) data + i, (const guchar *) data + length);
 
         if (n == 0)
           {
@@ -701,6 +687,390 @@ tg_json_scanner_lookup (TgJsonScanner      *self,
   return self->error == TG_JSON_SCAN_OK;
 }
 
+/* Capture: one pass that validates and looks members up at once. It walks
+ * the bytes with pointers held in registers, without the checks a pull API
+ * repeats on every call, and tells the usual plain string or integer at a
+ * glance; escapes, UTF-8 and every other number go through the readers
+ * above, so what is valid stays exactly what they accept. Anything
+ * unusual is declined (NULL) for the caller's full read. */
+
+typedef struct {
+  TgJsonScanner *self;     /* for the readers above */
+  const char    *data;
+  const char    *end;
+  TgJsonValue   *values;
+} Capture;
+
+static const char *capture_container (const Capture      *cap,
+                                      const char         *p,
+                                      guint               depth,
+                                      const TgJsonWanted *want,
+                                      TgJsonValue        *out);
+G_ALWAYS_INLINE static inline const char *capture_value (const Capture      *cap,
+                                                         const char         *p,
+                                                         guint               depth,
+                                                         const TgJsonWanted *want,
+                                                         TgJsonValue        *out);
+
+static const char *
+capture_space (const Capture *cap,
+               const char    *p)
+{
+  while (p < cap->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+    p++;
+  return p;
+}
+
+/* The byte at @p, 0 at the end. */
+static inline char
+capture_byte (const Capture *cap,
+              const char    *p)
+{
+  return p < cap->end ? *p : '\0';
+}
+
+/* Moves *@p past white space, which compact JSON, the rule, does without:
+ * one test tells. The byte there, 0 at the end. */
+static inline char
+capture_next (const Capture  *cap,
+              const char    **p)
+{
+  char c = capture_byte (cap, *p);
+
+  if (G_UNLIKELY ((guchar) c <= ' '))
+    {
+      *p = capture_space (cap, *p);
+      c = capture_byte (cap, *p);
+    }
+  return c;
+}
+
+/* A set of name lengths, for a quick no. */
+static inline guint64
+length_bit (gsize length)
+{
+  return G_GUINT64_CONSTANT (1) << MIN (length, 63);
+}
+
+static inline void
+set_value (TgJsonValue *out,
+           TgJsonType   type,
+           const char  *start,
+           const char  *end,
+           guint        depth)
+{
+  if (out == NULL)
+    return;
+  out->type = type;
+  out->start = start;
+  out->length = end - start;
+  out->depth = depth;
+  out->escaped = FALSE;
+  out->integer = FALSE;
+}
+
+/* The closing quote of the string at @p (its opening quote): validate_string(),
+ * with the usual string (printable ASCII, no escape) told by one vector scan. */
+static inline const char *
+capture_string (const Capture *cap,
+                const char    *p,
+                gboolean      *escaped)
+{
+  const char *q = p + 1;
+  gsize i;
+
+#ifdef TG_HAVE_BYTES16
+  for (; cap->end - q >= 16; q += 16)
+    {
+      TgBytes16 v;
+      guint first;
+
+      memcpy (&v, q, sizeof v);
+      first = tg_bytes16_first ((v < 0x20) | (v == '"') | (v == '\\'));
+      if (first < 16)
+        {
+          if (G_LIKELY (q[first] == '"'))
+            return q + first;
+          goto full;
+        }
+    }
+#endif
+  /* The last bytes of the data one at a time. */
+  for (; q < cap->end; q++)
+    {
+      guchar b = (guchar) *q;
+
+      if (b == '"')
+        return q;
+      if (b < 0x20 || b >= 0x80 || b == '\\')
+        break;
+    }
+
+#ifdef TG_HAVE_BYTES16
+full:
+#endif
+  cap->self->pos = p - cap->data;
+  if (!validate_string (cap->self, &i, escaped))
+    return NULL;
+  return cap->data + i;
+}
+
+/* After a member or an element at *@p (NULL: a failed read): TRUE past a
+ * comma, FALSE past @close, or with *@p NULL past anything else. */
+static inline gboolean
+capture_more (const Capture  *cap,
+              const char    **p,
+              char            close)
+{
+  char c;
+
+  if (*p == NULL)
+    return FALSE;
+  c = capture_next (cap, p);
+  (*p)++;
+  if (c == ',')
+    return TRUE;
+  if (c != close)
+    *p = NULL;
+  return FALSE;
+}
+
+/* The object at @p, looking for @members (n_members 0: none). */
+static const char *
+capture_object (const Capture      *cap,
+                const char         *p,
+                guint               depth,
+                const TgJsonWanted *members,
+                guint               n_members,
+                TgJsonValue        *out)
+{
+  const char *start = p;
+  guint64 lengths = 0;
+
+  if (depth >= TG_JSON_SCAN_MAX_DEPTH)
+    return NULL;
+
+  for (guint i = 0; i < n_members; i++)
+    lengths |= length_bit (members[i].length);
+
+  p++;
+  if (capture_next (cap, &p) == '}')
+    p++;
+  else
+    do
+      {
+        const TgJsonWanted *want = NULL;
+        const char *key_end;
+        gboolean escaped = FALSE;
+
+        if (capture_next (cap, &p) != '"' || (key_end = capture_string (cap, p, &escaped)) == NULL)
+          return NULL;
+
+        if (n_members > 0)
+          {
+            gsize key_length = key_end - p - 1;
+
+            /* An escape may spell a wanted name: lookup compares decoded text. */
+            if (escaped)
+              return NULL;
+            if (lengths & length_bit (key_length))
+              for (guint i = 0; i < n_members; i++)
+                if (members[i].length == key_length && members[i].name[0] == p[1] &&
+                    memcmp (members[i].name, p + 1, key_length) == 0)
+                  {
+                    want = &members[i];
+                    break;
+                  }
+          }
+        p = key_end + 1;
+        if (capture_next (cap, &p) != ':')
+          return NULL;
+        p++;
+
+        if (want != NULL)
+          {
+            TgJsonValue *slot = &cap->values[want->slot];
+
+            /* Which of repeated members counts is lookup's business. */
+            if (slot->type != TG_JSON_NONE)
+              return NULL;
+            p = capture_value (cap, p, depth + 1, want, slot);
+          }
+        else
+          p = capture_value (cap, p, depth + 1, NULL, NULL);
+      }
+    while (capture_more (cap, &p, '}'));
+  if (p == NULL)
+    return NULL;
+
+  set_value (out, TG_JSON_OBJECT, start, p, depth);
+  return p;
+}
+
+/* The array at @p; with @element, whose members are looked for in the one
+ * object it may hold. */
+static const char *
+capture_array (const Capture      *cap,
+               const char         *p,
+               guint               depth,
+               const TgJsonWanted *element,
+               TgJsonValue        *out)
+{
+  const char *start = p;
+  guint n = 0;
+
+  if (depth >= TG_JSON_SCAN_MAX_DEPTH)
+    return NULL;
+
+  p++;
+  if (capture_next (cap, &p) == ']')
+    p++;
+  else
+    do
+      {
+        if (element != NULL)
+          {
+            if (n++ > 0 || capture_next (cap, &p) != '{')
+              return NULL;
+            p = capture_object (cap, p, depth + 1, element->members, element->n_members, NULL);
+          }
+        else
+          p = capture_value (cap, p, depth + 1, NULL, NULL);
+      }
+    while (capture_more (cap, &p, ']'));
+  if (p == NULL)
+    return NULL;
+
+  set_value (out, TG_JSON_ARRAY, start, p, depth);
+  return p;
+}
+
+static inline const char *
+capture_literal (const Capture *cap,
+                 const char    *p,
+                 const char    *literal,
+                 gsize          length,
+                 TgJsonType     type,
+                 guint          depth,
+                 TgJsonValue   *out)
+{
+  if ((gsize) (cap->end - p) < length || memcmp (p, literal, length) != 0)
+    return NULL;
+  set_value (out, type, p, p + length, depth);
+  return p + length;
+}
+
+/* The value at @p, which starts with @c, past white space. Scalars are
+ * read here, inlined where values are read: most values are one. */
+G_ALWAYS_INLINE static inline const char *
+capture_value_at (const Capture      *cap,
+                  const char         *p,
+                  char                c,
+                  guint               depth,
+                  const TgJsonWanted *want,
+                  TgJsonValue        *out)
+{
+  const char *q;
+  gboolean escaped = FALSE;
+
+  /* Strings first: most values are one. */
+  if (c == '"')
+    {
+      q = capture_string (cap, p, &escaped);
+      if (q == NULL)
+        return NULL;
+      set_value (out, TG_JSON_STRING, p + 1, q, depth);
+      if (out != NULL)
+        out->escaped = escaped;
+      return q + 1;
+    }
+
+  switch (c)
+    {
+    case '{':
+    case '[':
+      return capture_container (cap, p, depth, want, out);
+    case 't':
+      return capture_literal (cap, p, "true", 4, TG_JSON_TRUE, depth, out);
+    case 'f':
+      return capture_literal (cap, p, "false", 5, TG_JSON_FALSE, depth, out);
+    case 'n':
+      return capture_literal (cap, p, "null", 4, TG_JSON_NULL, depth, out);
+    case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
+      /* A plain integer, the usual number, ends at a byte that cannot go on one. */
+      for (q = p + 1; q < cap->end && *q >= '0' && *q <= '9'; q++)
+        ;
+      if (q < cap->end && *q != '.' && *q != 'e' && *q != 'E')
+        {
+          set_value (out, TG_JSON_NUMBER, p, q, depth);
+          if (out != NULL)
+            out->integer = TRUE;
+          return q;
+        }
+      G_GNUC_FALLTHROUGH;
+    case '-': case '0':
+      cap->self->pos = p - cap->data;
+      cap->self->depth = depth;
+      if (!read_number (cap->self, out))
+        return NULL;
+      return cap->data + cap->self->pos;
+    default:
+      return NULL;
+    }
+}
+
+static const char *
+capture_container (const Capture      *cap,
+                   const char         *p,
+                   guint               depth,
+                   const TgJsonWanted *want,
+                   TgJsonValue        *out)
+{
+  if (*p == '[')
+    return capture_array (cap, p, depth, want != NULL && want->element ? want : NULL, out);
+  if (want != NULL && !want->element)
+    return capture_object (cap, p, depth, want->members, want->n_members, out);
+  return capture_object (cap, p, depth, NULL, 0, out);
+}
+
+G_ALWAYS_INLINE static inline const char *
+capture_value (const Capture      *cap,
+               const char         *p,
+               guint               depth,
+               const TgJsonWanted *want,
+               TgJsonValue        *out)
+{
+  char c = capture_next (cap, &p);
+
+  return capture_value_at (cap, p, c, depth, want, out);
+}
+
+gboolean
+tg_json_scanner_capture (TgJsonScanner      *self,
+                         const TgJsonWanted *wanted,
+                         guint               n_wanted,
+                         TgJsonValue        *values,
+                         guint               n_values)
+{
+  Capture cap = { self, self->data, self->data + self->length, values };
+  const char *p;
+
+  for (guint i = 0; i < n_values; i++)
+    values[i].type = TG_JSON_NONE;
+
+  if (self->error != TG_JSON_SCAN_OK || self->pos != 0 || self->depth != 0 || self->data == NULL)
+    return FALSE;
+  p = cap.data;
+  if (capture_next (&cap, &p) != '{')
+    return FALSE;
+  p = capture_object (&cap, p, 0, wanted, n_wanted, NULL);
+  if (p == NULL)
+    return FALSE;
+  p = capture_space (&cap, p);
+  self->pos = p - cap.data;
+  return p == cap.end;
+}
+
 /* Strings */
 
 /* The piece of an escaped string's text at @p: a run of raw bytes up to the
@@ -799,7 +1169,8 @@ tg_json_value_append (const TgJsonValue *value,
 
   if (!value->escaped)
     {
-      g_string_append_len (out, value->start, value->length);
+      /* A piece per stream event: the cheap append (the value is never in @out). */
+      tg_string_append_bytes (out, value->start, value->length);
       return;
     }
 

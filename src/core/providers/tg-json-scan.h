@@ -105,6 +105,35 @@ gboolean     tg_json_scanner_lookup        (TgJsonScanner     *self,
                                             guint              n_names,
                                             TgJsonValue       *values);
 
+/* A member tg_json_scanner_capture() looks for: values[@slot] gets its value
+ * as lookup would describe it. When the value is an object, @members are
+ * looked for in it too; with @element, they are looked for in the one object
+ * an array value holds instead. */
+typedef struct _TgJsonWanted TgJsonWanted;
+struct _TgJsonWanted {
+  const char         *name;
+  gsize               length;      /* strlen (name) */
+  guint               slot;
+  gboolean            element;
+  const TgJsonWanted *members;
+  guint               n_members;
+};
+
+/* tg_json_scanner_lookup() of the document from its start, which must be one
+ * object and nothing else, members of members included, in the one
+ * validating pass. It handles the ordinary document only: FALSE, and the
+ * scanner in no defined state, for an invalid one, and for a wanted name
+ * that repeats or a key with an escape where names are looked for, or an
+ * @element array holding more than one value or a value that is no object.
+ * The caller then reads the document with the other calls, which tell what
+ * is wrong or how the repeats resolve. All @n_values values are set: those
+ * of members not found to TG_JSON_NONE. */
+gboolean     tg_json_scanner_capture       (TgJsonScanner     *self,
+                                            const TgJsonWanted *wanted,
+                                            guint              n_wanted,
+                                            TgJsonValue       *values,
+                                            guint              n_values);
+
 /* Strings. A string's text ends at its first U+0000 ("\u0000"), as the C
  * strings of json-glib and of every consumer do. */
 gboolean     tg_json_value_equal           (const TgJsonValue *value,

@@ -100,37 +100,205 @@ openai_build_health_request (const TgCatalogProvider *provider,
   return g_steal_pointer (&message);
 }
 
-/* Replies: read with the scanner (tg-json-scan.h), the errors in them with json-glib. */
+/* Replies: read with the scanner (tg-json-scan.h), the errors in them with
+ * json-glib. A reply or chunk is read once into these slots: the members of
+ * the root, of the first choice, of its delta or message and of usage. */
 
-enum { ROOT_ERROR, ROOT_CHOICES, ROOT_USAGE, ROOT_MODEL, N_ROOT };
-static const char * const root_names[N_ROOT] = { "error", "choices", "usage", "model" };
+enum {
+  ROOT_ERROR, ROOT_CHOICES, ROOT_USAGE, ROOT_MODEL,
+  CHOICE_INDEX, CHOICE_DELTA, CHOICE_MESSAGE, CHOICE_FINISH_REASON,
+  DELTA_CONTENT, MESSAGE_CONTENT,
+  USAGE_PROMPT, USAGE_COMPLETION, USAGE_DETAILS, USAGE_CACHE_HIT,
+  DETAILS_CACHED,
+  N_SLOTS
+};
 
-enum { CHOICE_INDEX, CHOICE_DELTA, CHOICE_MESSAGE, CHOICE_FINISH_REASON, N_CHOICE };
-static const char * const choice_names[N_CHOICE] = { "index", "delta", "message", "finish_reason" };
+#define WANT(name, slot) { name, sizeof name - 1, slot, FALSE, NULL, 0 }
+#define WANT_IN(name, slot, element, members) \
+  { name, sizeof name - 1, slot, element, members, G_N_ELEMENTS (members) }
 
-/* Leaves @usage alone when @object is absent or says nothing. */
+static const TgJsonWanted delta_wanted[] = { WANT ("content", DELTA_CONTENT) };
+static const TgJsonWanted message_wanted[] = { WANT ("content", MESSAGE_CONTENT) };
+static const TgJsonWanted choice_wanted[] = {
+  WANT ("index", CHOICE_INDEX),
+  WANT_IN ("delta", CHOICE_DELTA, FALSE, delta_wanted),
+  WANT_IN ("message", CHOICE_MESSAGE, FALSE, message_wanted),
+  WANT ("finish_reason", CHOICE_FINISH_REASON),
+};
+static const TgJsonWanted details_wanted[] = { WANT ("cached_tokens", DETAILS_CACHED) };
+static const TgJsonWanted usage_wanted[] = {
+  WANT ("prompt_tokens", USAGE_PROMPT),
+  WANT ("completion_tokens", USAGE_COMPLETION),
+  WANT_IN ("prompt_tokens_details", USAGE_DETAILS, FALSE, details_wanted),
+  WANT ("prompt_cache_hit_tokens", USAGE_CACHE_HIT),
+};
+static const TgJsonWanted root_wanted[] = {
+  WANT ("error", ROOT_ERROR),
+  /* n = 1: one choice is the rule; several are read the long way. */
+  WANT_IN ("choices", ROOT_CHOICES, TRUE, choice_wanted),
+  WANT_IN ("usage", ROOT_USAGE, FALSE, usage_wanted),
+  WANT ("model", ROOT_MODEL),
+};
+
+/* A reply as read. */
+typedef struct {
+  TgJsonScanner document;
+  TgJsonValue   values[N_SLOTS];
+  gboolean      found;        /* choices holds a first choice */
+  gboolean      bad_choice;   /* an entry before it is no object */
+} Reply;
+
+/* The way a choice counts as the first one: only one is asked for (n = 1);
+ * others, if any, are ignored. An index that is no integer does not rule a
+ * choice out. */
 static gboolean
-parse_usage (const TgJsonScanner *document,
-             TgJsonValue         *object,
-             TgUsage             *usage,
-             GError             **error)
+is_first_choice (const TgJsonValue *index_value)
 {
-  enum { PROMPT, COMPLETION, DETAILS, CACHE_HIT, N_USAGE };
-  static const char * const names[N_USAGE] = {
-    "prompt_tokens", "completion_tokens", "prompt_tokens_details", "prompt_cache_hit_tokens",
-  };
-  static const char * const details_names[] = { "cached_tokens" };
-  TgJsonValue values[N_USAGE], cached_value;
+  gint64 index;
+
+  return index_value->type != TG_JSON_NUMBER || !index_value->integer ||
+         (tg_json_value_get_int64 (index_value, &index) && index == 0);
+}
+
+static gboolean
+array_is_empty (const TgJsonValue *array)
+{
+  const char *p = array->start + 1;
+
+  /* The array was read whole: it ends with its bracket. */
+  while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+    p++;
+  return *p == ']';
+}
+
+/* The slots of @wanted (and of their members, in objects) from @object, a
+ * value of the document read before: the long way, for what
+ * tg_json_scanner_capture() declines. */
+static void
+lookup_wanted (const TgJsonScanner *document,
+               const TgJsonValue   *object,
+               const TgJsonWanted  *wanted,
+               guint                n_wanted,
+               TgJsonValue         *values)
+{
+  const char *names[G_N_ELEMENTS (choice_wanted)];
+  TgJsonValue found[G_N_ELEMENTS (choice_wanted)];
+  TgJsonScanner scanner;
+
+  g_assert (n_wanted <= G_N_ELEMENTS (names));
+  for (guint i = 0; i < n_wanted; i++)
+    names[i] = wanted[i].name;
+
+  tg_json_scanner_init_at (&scanner, document, object);
+  /* The document was read whole already: this cannot fail. */
+  tg_json_scanner_lookup (&scanner, names, n_wanted, found);
+
+  for (guint i = 0; i < n_wanted; i++)
+    {
+      values[wanted[i].slot] = found[i];
+      if (wanted[i].members != NULL && !wanted[i].element && found[i].type == TG_JSON_OBJECT)
+        lookup_wanted (document, &found[i], wanted[i].members, wanted[i].n_members, values);
+    }
+}
+
+/* tg_provider_scan_check(), with the usual case, the type wanted, told
+ * without a call. */
+static inline gboolean
+check_type (TgJsonValue  *value,
+            TgJsonType    type,
+            const char   *member,
+            GError      **error)
+{
+  return value->type == type || tg_provider_scan_check (value, type, member, error);
+}
+
+/* Reads @data, one JSON object, into @reply: in one pass as a rule, else
+ * validated first (the error says what is wrong) and looked up after. */
+static gboolean
+read_reply (const char  *data,
+            gsize        length,
+            Reply       *reply,
+            GError     **error)
+{
+  TgJsonScanner *document = &reply->document;
+  TgJsonValue *values = reply->values;
+  TgJsonScanner scanner;
+
+  reply->bad_choice = FALSE;
+  tg_json_scanner_init (document, data, length);
+  if (data != NULL && tg_json_scanner_capture (document, root_wanted, G_N_ELEMENTS (root_wanted),
+                                               values, N_SLOTS))
+    {
+      /* choices is [] or holds one object, whose members are in the slots. */
+      reply->found = values[ROOT_CHOICES].type == TG_JSON_ARRAY &&
+                     !array_is_empty (&values[ROOT_CHOICES]) &&
+                     is_first_choice (&values[CHOICE_INDEX]);
+      return TRUE;
+    }
+
+  if (!tg_provider_scan_object (document, data, length, NULL, 0, NULL, error))
+    return FALSE;
+
+  for (guint i = 0; i < N_SLOTS; i++)
+    values[i].type = TG_JSON_NONE;
+  {
+    TgJsonValue root = { 0 };
+
+    tg_json_scanner_init (&scanner, data, length);
+    tg_json_scanner_peek (&scanner);  /* past leading white space */
+    root.type = TG_JSON_OBJECT;
+    root.start = data + scanner.pos;
+    root.length = length - scanner.pos;
+    lookup_wanted (document, &root, root_wanted, G_N_ELEMENTS (root_wanted), values);
+  }
+
+  reply->found = FALSE;
+  if (values[ROOT_CHOICES].type != TG_JSON_ARRAY)
+    return TRUE;
+
+  tg_provider_scan_array (&scanner, document, &values[ROOT_CHOICES]);
+  while (tg_json_scanner_next_element (&scanner))
+    {
+      TgJsonValue choice;
+
+      if (tg_json_scanner_peek (&scanner) != TG_JSON_OBJECT)
+        {
+          reply->bad_choice = TRUE;
+          break;
+        }
+      tg_json_scanner_read (&scanner, &choice);
+      for (guint i = CHOICE_INDEX; i <= MESSAGE_CONTENT; i++)
+        values[i].type = TG_JSON_NONE;
+      lookup_wanted (document, &choice, choice_wanted, G_N_ELEMENTS (choice_wanted), values);
+      if (is_first_choice (&values[CHOICE_INDEX]))
+        {
+          reply->found = TRUE;
+          break;
+        }
+    }
+  return TRUE;
+}
+
+/* Leaves @usage alone when usage is absent or says nothing. */
+static gboolean
+parse_usage (Reply    *reply,
+             TgUsage  *usage,
+             GError  **error)
+{
+  TgJsonValue *values = reply->values;
   gint64 prompt = 0, completion = 0, cached = 0, cache_hit = 0;
   gboolean has_prompt, has_completion, has_cached = FALSE, has_cache_hit;
 
-  if (!tg_provider_scan_members (document, object, "usage", names, N_USAGE, values, error) ||
-      !tg_provider_scan_count (&values[PROMPT], "prompt_tokens", &prompt, &has_prompt, error) ||
-      !tg_provider_scan_count (&values[COMPLETION], "completion_tokens", &completion, &has_completion, error) ||
-      !tg_provider_scan_members (document, &values[DETAILS], "prompt_tokens_details",
-                                 details_names, 1, &cached_value, error) ||
-      !tg_provider_scan_count (&cached_value, "cached_tokens", &cached, &has_cached, error) ||
-      !tg_provider_scan_count (&values[CACHE_HIT], "prompt_cache_hit_tokens", &cache_hit, &has_cache_hit, error))
+  /* Every chunk but the last has none. */
+  if (values[ROOT_USAGE].type == TG_JSON_NONE)
+    return TRUE;
+
+  if (!tg_provider_scan_count (&values[USAGE_PROMPT], "prompt_tokens", &prompt, &has_prompt, error) ||
+      !tg_provider_scan_count (&values[USAGE_COMPLETION], "completion_tokens", &completion, &has_completion, error) ||
+      !check_type (&values[USAGE_DETAILS], TG_JSON_OBJECT, "prompt_tokens_details", error) ||
+      (values[USAGE_DETAILS].type != TG_JSON_NONE &&
+       !tg_provider_scan_count (&values[DETAILS_CACHED], "cached_tokens", &cached, &has_cached, error)) ||
+      !tg_provider_scan_count (&values[USAGE_CACHE_HIT], "prompt_cache_hit_tokens", &cache_hit, &has_cache_hit, error))
     return FALSE;
 
   /* A usage object without either count says nothing. */
@@ -146,36 +314,30 @@ parse_usage (const TgJsonScanner *document,
   return TRUE;
 }
 
-/* The content member of @object (a message or a delta), appended to @text.
+/* The content member (@content, of a message or a delta), appended to @text.
  * Content is a string, or null (tool calls, refusals), or with some servers
  * (Mistral's reasoning models) an array of typed parts. */
 static gboolean
 append_content (const TgJsonScanner *document,
-                TgJsonValue         *object,
-                const char          *member,
+                const TgJsonValue   *content,
                 GString             *text,
                 GError             **error)
 {
   enum { PART_TYPE, PART_TEXT, N_PART };
-  static const char * const content_names[] = { "content" };
   static const char * const part_names[N_PART] = { "type", "text" };
-  TgJsonValue content;
   TgJsonScanner parts;
 
-  if (!tg_provider_scan_members (document, object, member, content_names, 1, &content, error))
-    return FALSE;
-
-  if (content.type == TG_JSON_NONE || content.type == TG_JSON_NULL)
+  if (content->type == TG_JSON_NONE || content->type == TG_JSON_NULL)
     return TRUE;
-  if (content.type == TG_JSON_STRING)
+  if (content->type == TG_JSON_STRING)
     {
-      tg_json_value_append (&content, text);
+      tg_json_value_append (content, text);
       return TRUE;
     }
-  if (content.type != TG_JSON_ARRAY)
+  if (content->type != TG_JSON_ARRAY)
     return tg_provider_scan_wrong_type ("content", error);
 
-  tg_provider_scan_array (&parts, document, &content);
+  tg_provider_scan_array (&parts, document, content);
   for (;;)
     {
       TgJsonValue part[N_PART];
@@ -185,8 +347,8 @@ append_content (const TgJsonScanner *document,
         return FALSE;
       if (!more)
         break;
-      if (!tg_provider_scan_check (&part[PART_TYPE], TG_JSON_STRING, "type", error) ||
-          !tg_provider_scan_check (&part[PART_TEXT], TG_JSON_STRING, "text", error))
+      if (!check_type (&part[PART_TYPE], TG_JSON_STRING, "type", error) ||
+          !check_type (&part[PART_TEXT], TG_JSON_STRING, "text", error))
         return FALSE;
       /* Thinking parts are not the answer. */
       if (tg_json_value_equal (&part[PART_TYPE], "text"))
@@ -195,42 +357,15 @@ append_content (const TgJsonScanner *document,
   return TRUE;
 }
 
-/* The members of the choices[] entry for the first (index 0) choice;
- * *@found FALSE when there is none. */
+/* The choices member: an array, whose entries before the first choice are objects. */
 static gboolean
-first_choice (const TgJsonScanner *document,
-              TgJsonValue         *choices,
-              TgJsonValue         *choice,
-              gboolean            *found,
-              GError             **error)
+check_choices (Reply   *reply,
+               GError **error)
 {
-  TgJsonScanner scanner;
-
-  *found = FALSE;
-  if (!tg_provider_scan_check (choices, TG_JSON_ARRAY, "choices", error))
+  if (!check_type (&reply->values[ROOT_CHOICES], TG_JSON_ARRAY, "choices", error))
     return FALSE;
-  if (choices->type == TG_JSON_NONE)
-    return TRUE;
-
-  tg_provider_scan_array (&scanner, document, choices);
-  for (;;)
-    {
-      gboolean more;
-      gint64 index;
-
-      if (!tg_provider_scan_next_object (&scanner, "choices", choice_names, N_CHOICE, choice, &more, error))
-        return FALSE;
-      if (!more)
-        break;
-      /* Only one choice is asked for (n = 1); others, if any, are ignored.
-       * An index that is no integer does not rule a choice out. */
-      if (choice[CHOICE_INDEX].type != TG_JSON_NUMBER || !choice[CHOICE_INDEX].integer ||
-          (tg_json_value_get_int64 (&choice[CHOICE_INDEX], &index) && index == 0))
-        {
-          *found = TRUE;
-          return TRUE;
-        }
-    }
+  if (reply->bad_choice)
+    return tg_provider_scan_wrong_type ("choices", error);
   return TRUE;
 }
 
@@ -363,40 +498,39 @@ body_error (const char  *data,
   return TRUE;
 }
 
-/* What a reply and a stream chunk share once the choice is found: the text of
- * the choice's @content member (CHOICE_MESSAGE or CHOICE_DELTA), appended to
- * result->text, the usage into *@usage, and the members' types. */
+/* What a reply and a stream chunk share once choices is checked: the text of
+ * the choice's @content (DELTA_CONTENT or MESSAGE_CONTENT, in @object,
+ * CHOICE_DELTA or CHOICE_MESSAGE), appended to result->text, the usage into
+ * *@usage, and the members' types. */
 static gboolean
-parse_choice (const TgJsonScanner *document,
-              TgJsonValue         *root,
-              TgJsonValue         *choice,
-              gboolean             found,
-              guint                content,
-              TgChatResult        *result,
-              TgUsage             *usage,
-              GError             **error)
+parse_choice (Reply         *reply,
+              guint          object,
+              guint          content,
+              TgChatResult  *result,
+              TgUsage       *usage,
+              GError       **error)
 {
-  if (found &&
-      (!tg_provider_scan_check (&choice[content], TG_JSON_OBJECT, choice_names[content], error) ||
-       !tg_provider_scan_check (&choice[CHOICE_FINISH_REASON], TG_JSON_STRING, "finish_reason", error)))
+  TgJsonValue *values = reply->values;
+
+  if (reply->found &&
+      (!check_type (&values[object], TG_JSON_OBJECT, object == CHOICE_DELTA ? "delta" : "message", error) ||
+       !check_type (&values[CHOICE_FINISH_REASON], TG_JSON_STRING, "finish_reason", error)))
     return FALSE;
 
-  return tg_provider_scan_check (&root[ROOT_USAGE], TG_JSON_OBJECT, "usage", error) &&
-         tg_provider_scan_check (&root[ROOT_MODEL], TG_JSON_STRING, "model", error) &&
-         (!found || append_content (document, &choice[content], choice_names[content], result->text, error)) &&
-         parse_usage (document, &root[ROOT_USAGE], usage, error);
+  return check_type (&values[ROOT_USAGE], TG_JSON_OBJECT, "usage", error) &&
+         check_type (&values[ROOT_MODEL], TG_JSON_STRING, "model", error) &&
+         (!reply->found || append_content (&reply->document, &values[content], result->text, error)) &&
+         parse_usage (reply, usage, error);
 }
 
 /* The choice's finish reason and the model, which every reply may name. */
 static void
-apply_names (TgChatResult      *result,
-             const TgJsonValue *root,
-             const TgJsonValue *choice,
-             gboolean           found)
+apply_names (TgChatResult *result,
+             const Reply  *reply)
 {
-  if (found)
-    tg_provider_scan_replace_string (&result->finish_reason, &choice[CHOICE_FINISH_REASON]);
-  tg_provider_scan_replace_string (&result->model, &root[ROOT_MODEL]);
+  if (reply->found)
+    tg_provider_scan_replace_string (&result->finish_reason, &reply->values[CHOICE_FINISH_REASON]);
+  tg_provider_scan_replace_string (&result->model, &reply->values[ROOT_MODEL]);
 }
 
 static gboolean
@@ -404,18 +538,15 @@ openai_parse_response (GBytes        *body,
                        TgChatResult  *result,
                        GError       **error)
 {
-  TgJsonScanner document;
-  TgJsonValue root[N_ROOT], choice[N_CHOICE];
-  gboolean found = FALSE;
+  Reply reply;
   TgUsage usage = { 0 };
   gsize length = 0, from = result->text->len;
   const char *data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
 
-  if (!tg_provider_scan_object (&document, data, length, root_names, N_ROOT, root, error) ||
-      !first_choice (&document, &root[ROOT_CHOICES], choice, &found, error))
+  if (!read_reply (data, length, &reply, error) || !check_choices (&reply, error))
     return FALSE;
 
-  if (root[ROOT_CHOICES].type == TG_JSON_NONE)
+  if (reply.values[ROOT_CHOICES].type == TG_JSON_NONE)
     {
       if (!body_error (data, length, error))
         g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
@@ -423,30 +554,30 @@ openai_parse_response (GBytes        *body,
       return FALSE;
     }
 
-  if (!found)
+  if (!reply.found)
     {
       g_set_error_literal (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
                            _("The provider’s reply has no choice in “choices”"));
       return FALSE;
     }
 
-  if (!tg_provider_scan_check (&choice[CHOICE_MESSAGE], TG_JSON_OBJECT, "message", error))
+  if (!check_type (&reply.values[CHOICE_MESSAGE], TG_JSON_OBJECT, "message", error))
     return FALSE;
-  if (choice[CHOICE_MESSAGE].type == TG_JSON_NONE)
+  if (reply.values[CHOICE_MESSAGE].type == TG_JSON_NONE)
     {
       g_set_error (error, TG_PROVIDER_ERROR, TG_ERROR_CLASS_BAD_RESPONSE,
                    _("The provider’s reply has no “%s”"), "message");
       return FALSE;
     }
 
-  if (!parse_choice (&document, root, choice, found, CHOICE_MESSAGE, result, &usage, error))
+  if (!parse_choice (&reply, CHOICE_MESSAGE, MESSAGE_CONTENT, result, &usage, error))
     {
       g_string_truncate (result->text, from);
       return FALSE;
     }
 
   result->usage = usage;
-  apply_names (result, root, choice, found);
+  apply_names (result, &reply);
   result->done = TRUE;
   return TRUE;
 }
@@ -458,9 +589,7 @@ openai_parse_stream_event (const char    *event_type,
                            char         **delta,
                            GError       **error)
 {
-  TgJsonScanner document;
-  TgJsonValue root[N_ROOT], choice[N_CHOICE];
-  gboolean found = FALSE;
+  Reply reply;
   TgUsage usage = result->usage;
   gsize from = result->text->len;
   gsize start = 0, end = data != NULL ? strlen (data) : 0;
@@ -479,25 +608,25 @@ openai_parse_stream_event (const char    *event_type,
       return TRUE;
     }
 
-  if (!tg_provider_scan_object (&document, data + start, end - start, root_names, N_ROOT, root, error))
+  if (!read_reply (data + start, end - start, &reply, error))
     return FALSE;
 
   /* Errors after the 200 come as a chunk with an error member (OpenRouter
    * also sends a choice with finish_reason "error" alongside). */
-  if (root[ROOT_ERROR].type != TG_JSON_NONE && body_error (data + start, end - start, error))
+  if (reply.values[ROOT_ERROR].type != TG_JSON_NONE && body_error (data + start, end - start, error))
     return FALSE;
 
   /* usage is null on every chunk but the last one (choices: []) when
    * include_usage is set. */
-  if (!first_choice (&document, &root[ROOT_CHOICES], choice, &found, error) ||
-      !parse_choice (&document, root, choice, found, CHOICE_DELTA, result, &usage, error))
+  if (!check_choices (&reply, error) ||
+      !parse_choice (&reply, CHOICE_DELTA, DELTA_CONTENT, result, &usage, error))
     {
       g_string_truncate (result->text, from);
       return FALSE;
     }
 
   result->usage = usage;
-  apply_names (result, root, choice, found);
+  apply_names (result, &reply);
   tg_provider_set_delta (result, from, delta);
   return TRUE;
 }
