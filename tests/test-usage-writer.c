@@ -168,6 +168,31 @@ test_waits_for_lock (Fixture       *fixture,
   g_assert_cmpuint (stored->len, ==, 2);
 }
 
+/* A row goes to the writer thread once the main loop is idle, not while
+ * the caller is still busy (a reply being delivered, a redraw). */
+static void
+test_hand_over_when_idle (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  TgUsageWriter *writer = tg_db_get_usage_writer (fixture->db);
+  g_autoptr(TgUsageRecord) record = tg_test_make_usage (1000, "openai", "gpt-test", "ok", 1, 1, 0, FALSE, 1);
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+
+  tg_usage_writer_insert_async (writer, record, written_cb, fixture);
+  /* Time enough for the thread to write it, had it been given the row. */
+  g_usleep (50 * 1000);
+  g_assert_cmpuint (tg_usage_writer_get_pending (writer), ==, 1);
+  before = rows (fixture);
+  g_assert_cmpuint (before->len, ==, 0);
+
+  /* No flush: the idle main loop hands it over, and hears back. */
+  while (fixture->written->len == 0)
+    g_main_context_iteration (NULL, TRUE);
+  after = rows (fixture);
+  g_assert_cmpuint (after->len, ==, 1);
+}
+
 /* Closing the store writes what is queued: a row is never dropped because
  * the app or the command ended right after a reply. */
 static void
@@ -228,6 +253,8 @@ main (int   argc,
   g_test_add ("/usage-writer/order", Fixture, NULL, fixture_setup, test_order, fixture_teardown);
   g_test_add ("/usage-writer/error", Fixture, NULL, fixture_setup, test_error, fixture_teardown);
   g_test_add ("/usage-writer/waits-for-lock", Fixture, NULL, fixture_setup, test_waits_for_lock, fixture_teardown);
+  g_test_add ("/usage-writer/hand-over-when-idle", Fixture, NULL, fixture_setup, test_hand_over_when_idle,
+              fixture_teardown);
   g_test_add ("/usage-writer/close-writes-queue", Fixture, NULL, fixture_setup, test_close_writes_queue,
               fixture_teardown);
   g_test_add ("/usage-writer/store-gone", Fixture, NULL, fixture_setup, test_store_gone, fixture_teardown);

@@ -14,6 +14,11 @@ struct _TgUsageWriter
   GThread      *thread;   /* started with the first row */
   GAsyncQueue  *queue;    /* Job* */
 
+  /* Jobs not handed over yet (the inserting thread's), and the idle source
+   * that hands them over. */
+  GPtrArray    *held;
+  GSource      *hand_over;
+
   /* For flush(): jobs queued (main thread) and done (writer thread). */
   GMutex        lock;
   GCond         progress;
@@ -66,6 +71,8 @@ writer_thread (gpointer user_data)
         g_task_return_error (job->task, g_steal_pointer (&error));
       job_free (job);
 
+      /* Counted after the return is posted: once flush() is done, every
+       * completion waits on its main context. */
       g_mutex_lock (&self->lock);
       self->done++;
       g_cond_broadcast (&self->progress);
@@ -73,6 +80,28 @@ writer_thread (gpointer user_data)
     }
 
   return NULL;
+}
+
+static void
+hand_over_held (TgUsageWriter *self)
+{
+  if (self->held->len == 0)
+    return;
+  if (self->thread == NULL)
+    self->thread = g_thread_new ("tg-usage-writer", writer_thread, self);
+  for (guint i = 0; i < self->held->len; i++)
+    g_async_queue_push (self->queue, self->held->pdata[i]);
+  g_ptr_array_set_size (self->held, 0);
+}
+
+static gboolean
+hand_over_cb (gpointer user_data)
+{
+  TgUsageWriter *self = user_data;
+
+  g_clear_pointer (&self->hand_over, g_source_unref);
+  hand_over_held (self);
+  return G_SOURCE_REMOVE;
 }
 
 void
@@ -93,13 +122,22 @@ tg_usage_writer_insert_async (TgUsageWriter       *self,
   g_task_set_name (job->task, "[tollgate] write usage row");
   job->record = tg_usage_record_copy (record);
 
-  if (self->thread == NULL)
-    self->thread = g_thread_new ("tg-usage-writer", writer_thread, self);
-
   g_mutex_lock (&self->lock);
   self->queued++;
   g_mutex_unlock (&self->lock);
-  g_async_queue_push (self->queue, job);
+
+  /* Handed over when the main loop has nothing better to do: waking the
+   * writer costs the caller a system call, which a streamed reply or a
+   * redraw should not wait for. */
+  g_ptr_array_add (self->held, job);
+  if (self->hand_over == NULL)
+    {
+      self->hand_over = g_idle_source_new ();
+      g_source_set_priority (self->hand_over, G_PRIORITY_DEFAULT_IDLE);
+      g_source_set_callback (self->hand_over, hand_over_cb, self, NULL);
+      g_source_set_static_name (self->hand_over, "[tollgate] hand usage rows over");
+      g_source_attach (self->hand_over, g_main_context_get_thread_default ());
+    }
 }
 
 TgUsageRecord *
@@ -132,6 +170,7 @@ tg_usage_writer_flush (TgUsageWriter *self)
 
   g_return_if_fail (TG_IS_USAGE_WRITER (self));
 
+  hand_over_held (self);
   g_mutex_lock (&self->lock);
   target = self->queued;
   while (self->done < target)
@@ -160,6 +199,13 @@ tg_usage_writer_finalize (GObject *object)
 
   /* Every row queued is written before the thread ends: an answered request
    * is never left unrecorded because its window closed. */
+  if (self->hand_over != NULL)
+    {
+      g_source_destroy (self->hand_over);
+      g_clear_pointer (&self->hand_over, g_source_unref);
+    }
+  hand_over_held (self);
+  g_ptr_array_unref (self->held);
   if (self->thread != NULL)
     {
       g_async_queue_push (self->queue, g_new0 (Job, 1));
@@ -186,6 +232,7 @@ static void
 tg_usage_writer_init (TgUsageWriter *self)
 {
   self->queue = g_async_queue_new ();
+  self->held = g_ptr_array_new ();
   g_mutex_init (&self->lock);
   g_cond_init (&self->progress);
 }

@@ -21,8 +21,10 @@ G_DECLARE_FINAL_TYPE (TgUsageWriter, tg_usage_writer, TG, USAGE_WRITER, GObject)
 TgUsageWriter *tg_usage_writer_new            (const char           *db_path,
                                                guint                 busy_timeout_ms);
 
-/* Queues a copy of @record. The callback runs on the caller's thread-default
- * main context once the row is written (or could not be). */
+/* Queues a copy of @record. It goes to the writer thread when the caller's
+ * thread-default main context is next idle (or at flush() or the end), and
+ * the callback runs on that context once the row is written (or could not
+ * be). Call it, and flush(), from that context's thread. */
 void           tg_usage_writer_insert_async   (TgUsageWriter        *self,
                                                const TgUsageRecord  *record,
                                                GAsyncReadyCallback   callback,
