@@ -417,12 +417,12 @@ test_lookup (void)
 /* Capture */
 
 enum { CAP_A, CAP_B, CAP_ARR, CAP_C, CAP_X, N_CAP };
-static const TgJsonWanted cap_b_members[] = { { "c", 1, CAP_C, FALSE, NULL, 0 } };
-static const TgJsonWanted cap_element_members[] = { { "x", 1, CAP_X, FALSE, NULL, 0 } };
+static const TgJsonWanted cap_b_members[] = { TG_JSON_WANTED ("c", CAP_C) };
+static const TgJsonWanted cap_element_members[] = { TG_JSON_WANTED ("x", CAP_X) };
 static const TgJsonWanted cap_wanted[] = {
-  { "a", 1, CAP_A, FALSE, NULL, 0 },
-  { "b", 1, CAP_B, FALSE, cap_b_members, 1 },
-  { "arr", 3, CAP_ARR, TRUE, cap_element_members, 1 },
+  TG_JSON_WANTED ("a", CAP_A),
+  TG_JSON_WANTED_IN ("b", CAP_B, FALSE, cap_b_members),
+  TG_JSON_WANTED_IN ("arr", CAP_ARR, TRUE, cap_element_members),
 };
 
 static void

@@ -179,15 +179,15 @@ compare (const TgJsonScanner *document,
 /* tg_json_scanner_capture(), the one-pass read of the adapters' hot path,
  * must take nothing the scanner refuses, and find what lookup finds. */
 enum { CAP_CHOICES, CAP_MODEL, CAP_A, CAP_INDEX, CAP_DELTA, CAP_CONTENT, N_CAP };
-static const TgJsonWanted delta_wanted[] = { { "content", 7, CAP_CONTENT, FALSE, NULL, 0 } };
+static const TgJsonWanted delta_wanted[] = { TG_JSON_WANTED ("content", CAP_CONTENT) };
 static const TgJsonWanted choice_wanted[] = {
-  { "index", 5, CAP_INDEX, FALSE, NULL, 0 },
-  { "delta", 5, CAP_DELTA, FALSE, delta_wanted, 1 },
+  TG_JSON_WANTED ("index", CAP_INDEX),
+  TG_JSON_WANTED_IN ("delta", CAP_DELTA, FALSE, delta_wanted),
 };
 static const TgJsonWanted root_wanted[] = {
-  { "choices", 7, CAP_CHOICES, TRUE, choice_wanted, 2 },
-  { "model", 5, CAP_MODEL, FALSE, NULL, 0 },
-  { "a", 1, CAP_A, FALSE, NULL, 0 },
+  TG_JSON_WANTED_IN ("choices", CAP_CHOICES, TRUE, choice_wanted),
+  TG_JSON_WANTED ("model", CAP_MODEL),
+  TG_JSON_WANTED ("a", CAP_A),
 };
 
 static void

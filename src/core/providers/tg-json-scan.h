@@ -119,6 +119,13 @@ struct _TgJsonWanted {
   guint               n_members;
 };
 
+/* A table entry from a string literal, its length counted by the compiler;
+ * _IN for one whose value's members (an element's, with @element) are
+ * wanted too. */
+#define TG_JSON_WANTED(name, slot) { name, sizeof name - 1, slot, FALSE, NULL, 0 }
+#define TG_JSON_WANTED_IN(name, slot, element, members) \
+  { name, sizeof name - 1, slot, element, members, G_N_ELEMENTS (members) }
+
 /* tg_json_scanner_lookup() of the document from its start, which must be one
  * object and nothing else, members of members included, in the one
  * validating pass. It handles the ordinary document only: FALSE, and the

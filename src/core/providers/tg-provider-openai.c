@@ -113,31 +113,27 @@ enum {
   N_SLOTS
 };
 
-#define WANT(name, slot) { name, sizeof name - 1, slot, FALSE, NULL, 0 }
-#define WANT_IN(name, slot, element, members) \
-  { name, sizeof name - 1, slot, element, members, G_N_ELEMENTS (members) }
-
-static const TgJsonWanted delta_wanted[] = { WANT ("content", DELTA_CONTENT) };
-static const TgJsonWanted message_wanted[] = { WANT ("content", MESSAGE_CONTENT) };
+static const TgJsonWanted delta_wanted[] = { TG_JSON_WANTED ("content", DELTA_CONTENT) };
+static const TgJsonWanted message_wanted[] = { TG_JSON_WANTED ("content", MESSAGE_CONTENT) };
 static const TgJsonWanted choice_wanted[] = {
-  WANT ("index", CHOICE_INDEX),
-  WANT_IN ("delta", CHOICE_DELTA, FALSE, delta_wanted),
-  WANT_IN ("message", CHOICE_MESSAGE, FALSE, message_wanted),
-  WANT ("finish_reason", CHOICE_FINISH_REASON),
+  TG_JSON_WANTED ("index", CHOICE_INDEX),
+  TG_JSON_WANTED_IN ("delta", CHOICE_DELTA, FALSE, delta_wanted),
+  TG_JSON_WANTED_IN ("message", CHOICE_MESSAGE, FALSE, message_wanted),
+  TG_JSON_WANTED ("finish_reason", CHOICE_FINISH_REASON),
 };
-static const TgJsonWanted details_wanted[] = { WANT ("cached_tokens", DETAILS_CACHED) };
+static const TgJsonWanted details_wanted[] = { TG_JSON_WANTED ("cached_tokens", DETAILS_CACHED) };
 static const TgJsonWanted usage_wanted[] = {
-  WANT ("prompt_tokens", USAGE_PROMPT),
-  WANT ("completion_tokens", USAGE_COMPLETION),
-  WANT_IN ("prompt_tokens_details", USAGE_DETAILS, FALSE, details_wanted),
-  WANT ("prompt_cache_hit_tokens", USAGE_CACHE_HIT),
+  TG_JSON_WANTED ("prompt_tokens", USAGE_PROMPT),
+  TG_JSON_WANTED ("completion_tokens", USAGE_COMPLETION),
+  TG_JSON_WANTED_IN ("prompt_tokens_details", USAGE_DETAILS, FALSE, details_wanted),
+  TG_JSON_WANTED ("prompt_cache_hit_tokens", USAGE_CACHE_HIT),
 };
 static const TgJsonWanted root_wanted[] = {
-  WANT ("error", ROOT_ERROR),
+  TG_JSON_WANTED ("error", ROOT_ERROR),
   /* n = 1: one choice is the rule; several are read the long way. */
-  WANT_IN ("choices", ROOT_CHOICES, TRUE, choice_wanted),
-  WANT_IN ("usage", ROOT_USAGE, FALSE, usage_wanted),
-  WANT ("model", ROOT_MODEL),
+  TG_JSON_WANTED_IN ("choices", ROOT_CHOICES, TRUE, choice_wanted),
+  TG_JSON_WANTED_IN ("usage", ROOT_USAGE, FALSE, usage_wanted),
+  TG_JSON_WANTED ("model", ROOT_MODEL),
 };
 
 /* A reply as read. */
